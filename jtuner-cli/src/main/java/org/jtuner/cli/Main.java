@@ -1,0 +1,34 @@
+package org.jtuner.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code jtuner} command: one subcommand per task, as XTuner's command line has them. */
+@Command(name = "jtuner",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Train and fine-tune LLaVA-style vision-language models on the JVM.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new Main());
+    }
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"jtuner " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+        }
+    }
+}
