@@ -1,0 +1,319 @@
+package org.jtuner.tensor;
+
+import org.jtuner.tensor.Backend.Unary;
+import org.jtuner.tensor.autograd.Autograd;
+
+/** Differentiable layer-level ops: what models are written with. Shapes are in the comments (B, T, D...). */
+public final class F {
+    private F() {}
+
+    // ------------------------------------------------------------------ linear layers
+
+    /** y = x · wᵀ + b. x is [..., in], w is [out, in] (F32, or BF16/F16 converted on the fly), b is [out] or null. */
+    public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        int[] sx = x.shape();
+        if (w.rank() != 2 || sx[sx.length - 1] != w.shape()[1]) {
+            throw new IllegalArgumentException("linear: input " + x.describe() + " does not fit weight " + w.describe()
+                    + " (the last dimension of the input must equal the weight's second)");
+        }
+        if (b != null && (b.rank() != 1 || b.shape()[0] != w.shape()[0])) {
+            throw new IllegalArgumentException("linear: bias " + b.describe() + " does not fit weight " + w.describe());
+        }
+        Tensor w32 = w.dtype() == DType.F32 ? w : Ops.cast(w, DType.F32);
+        Tensor x2 = x.reshape(-1, sx[sx.length - 1]);
+        Tensor y = Ops.matmul(x2, false, w32, true);
+        if (b != null) y = Ops.add(y, b.dtype() == DType.F32 ? b : Ops.cast(b, DType.F32));
+        int[] outShape = sx.clone();
+        outShape[outShape.length - 1] = w.shape()[0];
+        return y.reshape(outShape);
+    }
+
+    /** Rows of the embedding table for each id: ids [...] (I32), weight [V, D] → [..., D]. */
+    public static Tensor embedding(Tensor ids, Tensor weight) {
+        Tensor w32 = weight.dtype() == DType.F32 ? weight : Ops.cast(weight, DType.F32);
+        return Ops.gatherRows(w32, ids);
+    }
+
+    /**
+     * 2-D convolution whose stride equals its kernel (ViT patch embedding): x [B, C, H, W], w [O, C, k, k],
+     * b [O] or null → [B, O, H/k, W/k]. Computed as patch extraction (a permute) and one matrix product.
+     */
+    public static Tensor conv2dPatches(Tensor x, Tensor w, Tensor b) {
+        int[] sx = x.shape(), sw = w.shape();
+        if (sx.length != 4 || sw.length != 4 || sx[1] != sw[1] || sw[2] != sw[3]
+                || sx[2] % sw[2] != 0 || sx[3] % sw[3] != 0) {
+            throw new IllegalArgumentException("conv2dPatches: input " + x.describe() + " and weight " + w.describe()
+                    + " do not fit (need [B,C,H,W] and [O,C,k,k] with H and W multiples of k)");
+        }
+        int batch = sx[0], channels = sx[1], k = sw[2], gh = sx[2] / k, gw = sx[3] / k, out = sw[0];
+        Tensor patches = x.reshape(batch, channels, gh, k, gw, k).permute(0, 2, 4, 1, 3, 5)
+                .reshape(batch * gh * gw, channels * k * k);
+        Tensor y = linear(patches, w.reshape(out, channels * k * k), b);
+        return y.reshape(batch, gh, gw, out).permute(0, 3, 1, 2);
+    }
+
+    // ------------------------------------------------------------------ activations
+
+    public static Tensor silu(Tensor x) { return Ops.unary(Unary.SILU, x); }
+
+    /** GELU, exact (erf) form. */
+    public static Tensor gelu(Tensor x) { return Ops.unary(Unary.GELU, x); }
+
+    /** GELU, tanh approximation ("gelu_pytorch_tanh", "gelu_new"). */
+    public static Tensor geluTanh(Tensor x) { return Ops.unary(Unary.GELU_TANH, x); }
+
+    /** x * sigmoid(1.702 x), CLIP's activation. */
+    public static Tensor quickGelu(Tensor x) { return Ops.unary(Unary.QUICK_GELU, x); }
+
+    /** The activation named as in Hugging Face configs ({@code hidden_act}). */
+    public static Tensor activation(String name, Tensor x) {
+        return switch (name) {
+            case "silu", "swish" -> silu(x);
+            case "gelu" -> gelu(x);
+            case "gelu_pytorch_tanh", "gelu_new", "gelu_fast" -> geluTanh(x);
+            case "quick_gelu" -> quickGelu(x);
+            case "relu" -> Ops.relu(x);
+            case "tanh" -> Ops.tanh(x);
+            default -> throw new IllegalArgumentException("unknown activation '" + name
+                    + "'; supported: silu, gelu, gelu_pytorch_tanh, gelu_new, quick_gelu, relu, tanh");
+        };
+    }
+
+    /** silu(gate) * up in one pass (the Llama MLP). */
+    public static Tensor swiglu(Tensor gate, Tensor up) {
+        Ops.requireFloat("swiglu", gate, up);
+        requireSameShape("swiglu", gate, up);
+        Tensor y = gate.newEmpty(DType.F32, gate.shape());
+        gate.backend().swiglu(gate, up, y);
+        return Autograd.record("swiglu", y, new Tensor[] {gate, up}, (g, needs) -> {
+            Tensor gg = gate.newEmpty(DType.F32, gate.shape()), gu = gate.newEmpty(DType.F32, gate.shape());
+            gate.backend().swigluBackward(gate, up, g, gg, gu);
+            return new Tensor[] {gg, gu};
+        });
+    }
+
+    /** Inverted dropout with a repeatable mask from {@code seed}; the identity when p is 0 or not training. */
+    public static Tensor dropout(Tensor x, double p, long seed, boolean training) {
+        if (!training || p == 0) return x;
+        if (p < 0 || p >= 1) throw new IllegalArgumentException("dropout: p must be in [0, 1), got " + p);
+        Tensor mask = x.newEmpty(DType.F32, x.shape());
+        x.backend().dropoutMask(seed, p, mask);
+        return Ops.mul(x, mask);
+    }
+
+    // ------------------------------------------------------------------ normalisation
+
+    /** RMSNorm over the last dimension: x * rsqrt(mean(x²) + eps) * w. */
+    public static Tensor rmsNorm(Tensor x, Tensor w, double eps) {
+        Ops.requireFloat("rmsNorm", x, w);
+        int width = lastDim("rmsNorm", x, w);
+        int rows = (int) (x.numel() / width);
+        Tensor y = x.newEmpty(DType.F32, x.shape());
+        Tensor rstd = x.newEmpty(DType.F32, rows);
+        x.backend().rmsNorm(x, w, eps, width, y, rstd);
+        return Autograd.record("rmsNorm", y, new Tensor[] {x, w}, (g, needs) -> {
+            Tensor gx = x.newEmpty(DType.F32, x.shape());
+            Tensor gw = needs[1] ? Tensor.zeros(x.device(), DType.F32, w.shape()) : null;
+            x.backend().rmsNormBackward(x, w, rstd, g, width, gx, gw);
+            return new Tensor[] {needs[0] ? gx : null, gw};
+        });
+    }
+
+    /** LayerNorm over the last dimension; w and b may be null. */
+    public static Tensor layerNorm(Tensor x, Tensor w, Tensor b, double eps) {
+        Ops.requireFloat("layerNorm", x, w, b);
+        int width = x.shape()[x.rank() - 1];
+        if (w != null) lastDim("layerNorm", x, w);
+        if (b != null) lastDim("layerNorm", x, b);
+        int rows = (int) (x.numel() / width);
+        Tensor y = x.newEmpty(DType.F32, x.shape());
+        Tensor mean = x.newEmpty(DType.F32, rows), rstd = x.newEmpty(DType.F32, rows);
+        x.backend().layerNorm(x, w, b, eps, width, y, mean, rstd);
+        return Autograd.record("layerNorm", y, new Tensor[] {x, w, b}, (g, needs) -> {
+            Tensor gx = x.newEmpty(DType.F32, x.shape());
+            Tensor gw = needs[1] ? Tensor.zeros(x.device(), DType.F32, w.shape()) : null;
+            Tensor gb = needs[2] ? Tensor.zeros(x.device(), DType.F32, b.shape()) : null;
+            x.backend().layerNormBackward(x, w, mean, rstd, g, width, gx, gw, gb);
+            return new Tensor[] {needs[0] ? gx : null, gw, gb};
+        });
+    }
+
+    private static int lastDim(String op, Tensor x, Tensor w) {
+        int width = x.shape()[x.rank() - 1];
+        if (w.rank() != 1 || w.shape()[0] != width) {
+            throw new IllegalArgumentException(op + ": weight " + w.describe() + " does not match the last dimension of "
+                    + x.describe());
+        }
+        return width;
+    }
+
+    private static void requireSameShape(String op, Tensor a, Tensor b) {
+        if (!java.util.Arrays.equals(a.shape(), b.shape())) {
+            throw new IllegalArgumentException(op + ": shapes differ: " + Shapes.str(a.shape()) + " and " + Shapes.str(b.shape()));
+        }
+    }
+
+    // ------------------------------------------------------------------ softmax and losses
+
+    /** Softmax over the last dimension. */
+    public static Tensor softmax(Tensor x) {
+        return softmax(x, false);
+    }
+
+    /** Log-softmax over the last dimension. */
+    public static Tensor logSoftmax(Tensor x) {
+        return softmax(x, true);
+    }
+
+    private static Tensor softmax(Tensor x, boolean log) {
+        String name = log ? "logSoftmax" : "softmax";
+        Ops.requireFloat(name, x);
+        int width = x.shape()[x.rank() - 1];
+        Tensor y = x.newEmpty(DType.F32, x.shape());
+        x.backend().softmax(x, width, y, log);
+        return Autograd.record(name, y, new Tensor[] {x}, (g, needs) -> {
+            Tensor gx = x.newEmpty(DType.F32, x.shape());
+            x.backend().softmaxBackward(y, g, width, gx, log);
+            return new Tensor[] {gx};
+        });
+    }
+
+    /**
+     * Cross-entropy of logits [..., V] against I32 labels [...], averaged over the labels that are not
+     * {@code ignoreIndex} (as torch's {@code cross_entropy(..., ignore_index=-100)}; NaN when every label is ignored).
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor labels, int ignoreIndex) {
+        Ops.requireSameDevice("crossEntropy", logits, labels);
+        Ops.requireDType("crossEntropy", DType.F32, logits);
+        Ops.requireDType("crossEntropy", DType.I32, labels);
+        int vocab = logits.shape()[logits.rank() - 1];
+        int rows = (int) (logits.numel() / vocab);
+        if (labels.numel() != rows) {
+            throw new IllegalArgumentException("crossEntropy: " + labels.describe() + " labels for logits "
+                    + logits.describe() + " (need one label per row of " + vocab + " logits)");
+        }
+        int valid = 0;
+        for (int label : labels.toIntArray()) {
+            if (label == ignoreIndex) continue;
+            if (label < 0 || label >= vocab) {
+                throw new IllegalArgumentException("crossEntropy: label " + label + " outside the vocabulary [0, "
+                        + vocab + ") (use " + ignoreIndex + " to ignore a position)");
+            }
+            valid++;
+        }
+        Tensor perRow = logits.newEmpty(DType.F32, rows);
+        Tensor lse = logits.newEmpty(DType.F32, rows);
+        logits.backend().crossEntropy(logits, labels, ignoreIndex, vocab, perRow, lse);
+        Tensor total = Ops.sum(perRow);
+        final int count = valid;
+        Tensor loss;
+        try (AutoCloseable ignored = Autograd.noGrad()) {
+            loss = Ops.affine(total, count == 0 ? Double.NaN : 1.0 / count, 0);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return Autograd.record("crossEntropy", loss, new Tensor[] {logits, labels}, (g, needs) -> {
+            Tensor gl = logits.newEmpty(DType.F32, logits.shape());
+            double scale = count == 0 ? 0 : g.item() / count;
+            logits.backend().crossEntropyBackward(logits, labels, lse, ignoreIndex, vocab, scale, gl);
+            return new Tensor[] {gl, null};
+        });
+    }
+
+    // ------------------------------------------------------------------ rotary embedding and attention
+
+    /**
+     * cos and sin tables [B, T, dim] for rotary embedding at the given positions [B, T] (I32), as Hugging Face
+     * computes them: inv_freq = 1 / theta^(2i/dim) (divided by {@code linearScale} for linear scaling),
+     * angles = position · inv_freq in float32, duplicated across both halves.
+     */
+    public static Tensor[] ropeTables(Tensor positions, int dim, double theta, double linearScale) {
+        int[] pos = positions.toIntArray();
+        int[] sp = positions.shape();
+        float[] invFreq = new float[dim / 2];
+        for (int i = 0; i < dim / 2; i++) {
+            float exponent = (float) (2 * i) / dim;
+            invFreq[i] = (float) (1.0 / Math.pow(theta, exponent));
+            invFreq[i] = (float) (invFreq[i] / linearScale);
+        }
+        float[] cos = new float[pos.length * dim], sin = new float[pos.length * dim];
+        for (int p = 0; p < pos.length; p++) {
+            for (int i = 0; i < dim / 2; i++) {
+                float angle = (float) pos[p] * invFreq[i];
+                float c = (float) Math.cos(angle), s = (float) Math.sin(angle);
+                cos[p * dim + i] = c;
+                cos[p * dim + i + dim / 2] = c;
+                sin[p * dim + i] = s;
+                sin[p * dim + i + dim / 2] = s;
+            }
+        }
+        int[] shape = {sp.length == 2 ? sp[0] : 1, sp[sp.length - 1], dim};
+        return new Tensor[] {Tensor.of(positions.device(), cos, shape), Tensor.of(positions.device(), sin, shape)};
+    }
+
+    /** Rotary embedding of x [B, H, T, D] with tables cos, sin [B, T, D] (rotate_half convention). */
+    public static Tensor rope(Tensor x, Tensor cos, Tensor sin) {
+        Ops.requireFloat("rope", x, cos, sin);
+        int[] s = x.shape(), sc = cos.shape();
+        if (s.length != 4 || sc.length != 3 || sc[0] != s[0] || sc[1] != s[2] || sc[2] != s[3]
+                || !java.util.Arrays.equals(sc, sin.shape()) || s[3] % 2 != 0) {
+            throw new IllegalArgumentException("rope: x " + x.describe() + " needs [B,H,T,D] with even D and tables [B,T,D]; got "
+                    + cos.describe() + " and " + sin.describe());
+        }
+        Tensor y = x.newEmpty(DType.F32, s);
+        x.backend().rope(x, cos, sin, y, false);
+        return Autograd.record("rope", y, new Tensor[] {x}, (g, needs) -> {
+            Tensor gx = x.newEmpty(DType.F32, s);
+            x.backend().rope(g, cos, sin, gx, true);
+            return new Tensor[] {gx};
+        });
+    }
+
+    /**
+     * Scaled dot-product attention. q [B, H, T, D]; k, v [B, Hkv, S, D] with H a multiple of Hkv (grouped-query:
+     * query head h reads key/value head h / (H / Hkv)). With {@code causal}, query t sees keys up to t + (S - T).
+     * keyMask [B, S] (I32, 1 = attend, 0 = padding) or null. Returns [B, H, T, D].
+     */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, boolean causal, Tensor keyMask, double scale) {
+        int[] sq = q.shape(), sk = k.shape();
+        if (sq.length != 4 || sk.length != 4 || !java.util.Arrays.equals(sk, v.shape()) || sq[0] != sk[0]
+                || sq[3] != sk[3] || sk[1] == 0 || sq[1] % sk[1] != 0) {
+            throw new IllegalArgumentException("attention: q " + q.describe() + ", k " + k.describe() + ", v "
+                    + v.describe() + " do not fit (need [B,H,T,D] and [B,Hkv,S,D] with H a multiple of Hkv)");
+        }
+        int batch = sq[0], heads = sq[1], t = sq[2], kvHeads = sk[1], s = sk[2], d = sq[3];
+        Tensor kk = repeatKv(k, heads / kvHeads), vv = repeatKv(v, heads / kvHeads);
+        Tensor scores = Ops.affine(Ops.matmul(q, false, kk, true), scale, 0); // [B, H, T, S]
+        Tensor mask = attentionMask(q.device(), batch, t, s, causal, keyMask);
+        if (mask != null) scores = Ops.add(scores, mask);
+        Tensor probs = softmax(scores);
+        return Ops.matmul(probs, vv);
+    }
+
+    /** k [B, Hkv, S, D] → [B, Hkv * n, S, D], each kv head repeated n times consecutively. */
+    static Tensor repeatKv(Tensor k, int n) {
+        if (n == 1) return k;
+        int[] s = k.shape();
+        Tensor expanded = Ops.expand(k.reshape(s[0], s[1], 1, s[2], s[3]), s[0], s[1], n, s[2], s[3]);
+        return expanded.reshape(s[0], s[1] * n, s[2], s[3]);
+    }
+
+    /** An additive mask [B, 1, T, S] (0 or a large negative), or null when nothing is masked. */
+    static Tensor attentionMask(Device device, int batch, int t, int s, boolean causal, Tensor keyMask) {
+        if (!causal && keyMask == null) return null;
+        int[] keep = keyMask == null ? null : keyMask.toIntArray();
+        if (keep != null && keep.length != batch * s) {
+            throw new IllegalArgumentException("attention: key mask " + keyMask.describe() + " does not fit [" + batch + ", " + s + "]");
+        }
+        float[] m = new float[batch * t * s];
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j < s; j++) {
+                    boolean visible = (!causal || j <= i + (s - t)) && (keep == null || keep[b * s + j] != 0);
+                    m[(b * t + i) * s + j] = visible ? 0f : -1e30f;
+                }
+            }
+        }
+        return Tensor.of(device, m, batch, 1, t, s);
+    }
+}

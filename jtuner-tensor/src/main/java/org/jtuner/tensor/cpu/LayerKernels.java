@@ -1,0 +1,319 @@
+package org.jtuner.tensor.cpu;
+
+import static org.jtuner.tensor.cpu.ElementwiseKernels.GRAIN;
+import static org.jtuner.tensor.cpu.ElementwiseKernels.S;
+import static org.jtuner.tensor.cpu.ElementwiseKernels.get;
+import static org.jtuner.tensor.cpu.ElementwiseKernels.load;
+import static org.jtuner.tensor.cpu.ElementwiseKernels.set;
+import static org.jtuner.tensor.cpu.ElementwiseKernels.store;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/** Fused row-wise kernels: norms, softmax, cross-entropy, SwiGLU, rotary embedding. One pass per row where possible. */
+final class LayerKernels {
+    private LayerKernels() {}
+
+    /** Rows per parallel chunk, so that a chunk is at least about GRAIN elements. */
+    private static int rowGrain(int width) {
+        return Math.max(1, GRAIN / Math.max(1, width));
+    }
+
+    static float dot(MemorySegment a, long ai, MemorySegment b, long bi, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + S.length() <= n; i += S.length()) acc = load(a, ai + i).fma(load(b, bi + i), acc);
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += get(a, ai + i) * get(b, bi + i);
+        return s;
+    }
+
+    static float sum(MemorySegment a, long ai, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + S.length() <= n; i += S.length()) acc = acc.add(load(a, ai + i));
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += get(a, ai + i);
+        return s;
+    }
+
+    static float max(MemorySegment a, long ai, int n) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i + S.length() <= n; i += S.length()) acc = acc.max(load(a, ai + i));
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) m = Math.max(m, get(a, ai + i));
+        return m;
+    }
+
+    // ---------------------------------------------------------------- RMSNorm
+
+    static void rmsNorm(MemorySegment x, MemorySegment w, float eps, int width, int rows, MemorySegment y, MemorySegment rstd) {
+        Parallel.forRange(rows, rowGrain(width), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long o = (long) r * width;
+                float ms = dot(x, o, x, o, width) / width;
+                float rs = (float) (1.0 / Math.sqrt(ms + eps));
+                set(rstd, r, rs);
+                int i = 0;
+                for (; i + S.length() <= width; i += S.length()) {
+                    store(load(x, o + i).mul(rs).mul(load(w, i)), y, o + i);
+                }
+                for (; i < width; i++) set(y, o + i, get(x, o + i) * rs * get(w, i));
+            }
+        });
+    }
+
+    static void rmsNormBackward(MemorySegment x, MemorySegment w, MemorySegment rstd, MemorySegment gy, int width, int rows,
+                                MemorySegment gx, MemorySegment gw) {
+        float[][] partial = new float[Parallel.threads()][];
+        java.util.concurrent.atomic.AtomicInteger slot = new java.util.concurrent.atomic.AtomicInteger();
+        Parallel.forRange(rows, rowGrain(width), (from, to) -> {
+            float[] gwPart = gw == null ? null : new float[width];
+            if (gwPart != null) partial[slot.getAndIncrement()] = gwPart;
+            for (int r = from; r < to; r++) {
+                long o = (long) r * width;
+                float rs = get(rstd, r);
+                // dx = rs * gy*w - rs³ * x * mean(gy*w*x)
+                float dotv = 0;
+                for (int i = 0; i < width; i++) dotv += get(gy, o + i) * get(w, i) * get(x, o + i);
+                float c = rs * rs * rs * dotv / width;
+                for (int i = 0; i < width; i++) {
+                    float xi = get(x, o + i), gi = get(gy, o + i);
+                    set(gx, o + i, rs * gi * get(w, i) - c * xi);
+                    if (gwPart != null) gwPart[i] += gi * xi * rs;
+                }
+            }
+        });
+        if (gw != null) accumulate(partial, gw, width);
+    }
+
+    /** gw[i] += Σ over the per-thread partial sums. */
+    private static void accumulate(float[][] partial, MemorySegment g, int width) {
+        for (float[] p : partial) {
+            if (p == null) continue;
+            for (int i = 0; i < width; i++) set(g, i, get(g, i) + p[i]);
+        }
+    }
+
+    // ---------------------------------------------------------------- LayerNorm
+
+    static void layerNorm(MemorySegment x, MemorySegment w, MemorySegment b, float eps, int width, int rows,
+                          MemorySegment y, MemorySegment mean, MemorySegment rstd) {
+        Parallel.forRange(rows, rowGrain(width), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long o = (long) r * width;
+                float mu = sum(x, o, width) / width;
+                float var = 0;
+                for (int i = 0; i < width; i++) {
+                    float d = get(x, o + i) - mu;
+                    var += d * d;
+                }
+                var /= width;
+                float rs = (float) (1.0 / Math.sqrt(var + eps));
+                set(mean, r, mu);
+                set(rstd, r, rs);
+                for (int i = 0; i < width; i++) {
+                    float v = (get(x, o + i) - mu) * rs;
+                    if (w != null) v *= get(w, i);
+                    if (b != null) v += get(b, i);
+                    set(y, o + i, v);
+                }
+            }
+        });
+    }
+
+    static void layerNormBackward(MemorySegment x, MemorySegment w, MemorySegment mean, MemorySegment rstd, MemorySegment gy,
+                                  int width, int rows, MemorySegment gx, MemorySegment gw, MemorySegment gb) {
+        float[][] partialW = new float[Parallel.threads()][], partialB = new float[Parallel.threads()][];
+        java.util.concurrent.atomic.AtomicInteger slot = new java.util.concurrent.atomic.AtomicInteger();
+        Parallel.forRange(rows, rowGrain(width), (from, to) -> {
+            int s = slot.getAndIncrement();
+            float[] pw = gw == null ? null : (partialW[s] = new float[width]);
+            float[] pb = gb == null ? null : (partialB[s] = new float[width]);
+            for (int r = from; r < to; r++) {
+                long o = (long) r * width;
+                float mu = get(mean, r), rs = get(rstd, r);
+                float sumD = 0, sumDX = 0;
+                for (int i = 0; i < width; i++) {
+                    float xh = (get(x, o + i) - mu) * rs;
+                    float g = get(gy, o + i);
+                    float d = w == null ? g : g * get(w, i);
+                    sumD += d;
+                    sumDX += d * xh;
+                    if (pw != null) pw[i] += g * xh;
+                    if (pb != null) pb[i] += g;
+                }
+                float meanD = sumD / width, meanDX = sumDX / width;
+                if (gx != null) {
+                    for (int i = 0; i < width; i++) {
+                        float xh = (get(x, o + i) - mu) * rs;
+                        float d = w == null ? get(gy, o + i) : get(gy, o + i) * get(w, i);
+                        set(gx, o + i, rs * (d - meanD - xh * meanDX));
+                    }
+                }
+            }
+        });
+        if (gw != null) accumulate(partialW, gw, width);
+        if (gb != null) accumulate(partialB, gb, width);
+    }
+
+    // ---------------------------------------------------------------- softmax
+
+    static void softmax(MemorySegment x, int width, int rows, MemorySegment y, boolean log) {
+        Parallel.forRange(rows, rowGrain(width), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long o = (long) r * width;
+                float m = max(x, o, width);
+                if (m == Float.NEGATIVE_INFINITY) m = 0;
+                FloatVector mv = FloatVector.broadcast(S, m);
+                FloatVector acc = FloatVector.zero(S);
+                int i = 0;
+                for (; i + S.length() <= width; i += S.length()) {
+                    FloatVector e = load(x, o + i).sub(mv).lanewise(VectorOperators.EXP);
+                    if (!log) store(e, y, o + i);
+                    acc = acc.add(e);
+                }
+                float total = acc.reduceLanes(VectorOperators.ADD);
+                for (; i < width; i++) {
+                    float e = (float) Math.exp(get(x, o + i) - m);
+                    if (!log) set(y, o + i, e);
+                    total += e;
+                }
+                if (log) {
+                    float shift = m + (float) Math.log(total);
+                    for (int j = 0; j < width; j++) set(y, o + j, get(x, o + j) - shift);
+                } else {
+                    float inv = 1f / total;
+                    int j = 0;
+                    for (; j + S.length() <= width; j += S.length()) store(load(y, o + j).mul(inv), y, o + j);
+                    for (; j < width; j++) set(y, o + j, get(y, o + j) * inv);
+                }
+            }
+        });
+    }
+
+    static void softmaxBackward(MemorySegment y, MemorySegment gy, int width, int rows, MemorySegment gx, boolean log) {
+        Parallel.forRange(rows, rowGrain(width), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long o = (long) r * width;
+                if (log) {
+                    float total = sum(gy, o, width);
+                    for (int i = 0; i < width; i++) set(gx, o + i, get(gy, o + i) - (float) Math.exp(get(y, o + i)) * total);
+                } else {
+                    float d = dot(gy, o, y, o, width);
+                    for (int i = 0; i < width; i++) set(gx, o + i, get(y, o + i) * (get(gy, o + i) - d));
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- cross-entropy
+
+    static void crossEntropy(MemorySegment logits, MemorySegment labels, int ignore, int vocab, int rows,
+                             MemorySegment loss, MemorySegment lse) {
+        Parallel.forRange(rows, rowGrain(vocab), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long o = (long) r * vocab;
+                int label = labels.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, r);
+                float m = max(logits, o, vocab);
+                FloatVector mv = FloatVector.broadcast(S, m), acc = FloatVector.zero(S);
+                int i = 0;
+                for (; i + S.length() <= vocab; i += S.length()) {
+                    acc = acc.add(load(logits, o + i).sub(mv).lanewise(VectorOperators.EXP));
+                }
+                double total = acc.reduceLanes(VectorOperators.ADD);
+                for (; i < vocab; i++) total += Math.exp(get(logits, o + i) - m);
+                float l = m + (float) Math.log(total);
+                set(lse, r, l);
+                set(loss, r, label == ignore ? 0f : l - get(logits, o + label));
+            }
+        });
+    }
+
+    static void crossEntropyBackward(MemorySegment logits, MemorySegment labels, MemorySegment lse, int ignore, int vocab,
+                                     int rows, float scale, MemorySegment g) {
+        Parallel.forRange(rows, rowGrain(vocab), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long o = (long) r * vocab;
+                int label = labels.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, r);
+                if (label == ignore) {
+                    g.asSlice(o * 4, (long) vocab * 4).fill((byte) 0);
+                    continue;
+                }
+                FloatVector lv = FloatVector.broadcast(S, get(lse, r));
+                int i = 0;
+                for (; i + S.length() <= vocab; i += S.length()) {
+                    store(load(logits, o + i).sub(lv).lanewise(VectorOperators.EXP).mul(scale), g, o + i);
+                }
+                for (; i < vocab; i++) set(g, o + i, (float) Math.exp(get(logits, o + i) - get(lse, r)) * scale);
+                set(g, o + label, get(g, o + label) - scale);
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- SwiGLU
+
+    static void swiglu(MemorySegment gate, MemorySegment up, MemorySegment y, int n) {
+        Parallel.forRange(n, GRAIN / 4, (from, to) -> {
+            int i = from;
+            for (; i + S.length() <= to; i += S.length()) {
+                FloatVector g = load(gate, i);
+                store(g.mul(ElementwiseKernels.sigmoid(g)).mul(load(up, i)), y, i);
+            }
+            for (; i < to; i++) {
+                float g = get(gate, i);
+                set(y, i, (float) (g * ElementwiseKernels.sigmoid(g)) * get(up, i));
+            }
+        });
+    }
+
+    static void swigluBackward(MemorySegment gate, MemorySegment up, MemorySegment gy, MemorySegment gg, MemorySegment gu, int n) {
+        Parallel.forRange(n, GRAIN / 4, (from, to) -> {
+            int i = from;
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            for (; i + S.length() <= to; i += S.length()) {
+                FloatVector g = load(gate, i), s = ElementwiseKernels.sigmoid(g), d = load(gy, i);
+                FloatVector silu = g.mul(s);
+                FloatVector dsilu = s.mul(one.add(g.mul(one.sub(s))));
+                store(d.mul(load(up, i)).mul(dsilu), gg, i);
+                store(d.mul(silu), gu, i);
+            }
+            for (; i < to; i++) {
+                float g = get(gate, i), s = (float) ElementwiseKernels.sigmoid(g), d = get(gy, i);
+                set(gg, i, d * get(up, i) * s * (1 + g * (1 - s)));
+                set(gu, i, d * g * s);
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- rotary embedding
+
+    /** x, y [B, H, T, D]; cos, sin [B, T, D]. Inverse applies the transposed rotation (the gradient). */
+    static void rope(MemorySegment x, MemorySegment cos, MemorySegment sin, MemorySegment y,
+                     int batch, int heads, int seq, int dim, boolean inverse) {
+        int half = dim / 2;
+        Parallel.forRange(batch * heads, Math.max(1, GRAIN / Math.max(1, seq * dim)), (from, to) -> {
+            for (int bh = from; bh < to; bh++) {
+                int b = bh / heads;
+                for (int t = 0; t < seq; t++) {
+                    long xo = ((long) bh * seq + t) * dim, co = ((long) b * seq + t) * dim;
+                    for (int i = 0; i < half; i++) {
+                        float x1 = get(x, xo + i), x2 = get(x, xo + i + half);
+                        float c1 = get(cos, co + i), c2 = get(cos, co + i + half);
+                        float s1 = get(sin, co + i), s2 = get(sin, co + i + half);
+                        if (!inverse) {
+                            set(y, xo + i, x1 * c1 - x2 * s1);
+                            set(y, xo + i + half, x2 * c2 + x1 * s2);
+                        } else {
+                            set(y, xo + i, x1 * c1 + x2 * s2);
+                            set(y, xo + i + half, x2 * c2 - x1 * s1);
+                        }
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,57 @@
+package org.jtuner.tensor.cpu;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RecursiveAction;
+
+/**
+ * The one place where CPU kernels go parallel. Work is split into contiguous chunks of a range, run on a
+ * dedicated fork-join pool sized by {@code -Djtuner.threads} (default: all available processors).
+ * Small ranges run on the calling thread, so tiny tensors pay no scheduling cost.
+ */
+public final class Parallel {
+    /** A body over the half-open range {@code [from, to)}. */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int from, int to);
+    }
+
+    private static final int THREADS = Integer.getInteger("jtuner.threads", Runtime.getRuntime().availableProcessors());
+    private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, THREADS));
+
+    private Parallel() {}
+
+    public static int threads() {
+        return THREADS;
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} in at most {@code threads()} chunks of at least {@code grain} items.
+     * Calls from inside a running parallel section run sequentially (no nested parallelism).
+     */
+    public static void forRange(int n, int grain, RangeBody body) {
+        if (n <= 0) return;
+        int chunks = Math.min(THREADS, Math.max(1, n / Math.max(1, grain)));
+        if (chunks <= 1 || Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == POOL) {
+            body.run(0, n);
+            return;
+        }
+        final int c = chunks;
+        POOL.invoke(new RecursiveAction() {
+            @Override
+            protected void compute() {
+                RecursiveAction[] tasks = new RecursiveAction[c];
+                for (int i = 0; i < c; i++) {
+                    int from = (int) ((long) n * i / c), to = (int) ((long) n * (i + 1) / c);
+                    tasks[i] = new RecursiveAction() {
+                        @Override
+                        protected void compute() {
+                            body.run(from, to);
+                        }
+                    };
+                }
+                invokeAll(tasks);
+            }
+        });
+    }
+}
