@@ -138,4 +138,15 @@ public interface Backend {
      * [batch, seq, dim]. y = x*cos + rotate_half(x)*sin; with inverse, the transpose rotation (the gradient).
      */
     void rope(Tensor x, Tensor cos, Tensor sin, Tensor y, boolean inverse);
+
+    // ---- optimisation
+    /** Σ x² over all elements, accumulated in double (for gradient norms). */
+    double sumOfSquares(Tensor x);
+
+    /**
+     * One AdamW step on p in place, as torch.optim.AdamW computes it in float32: p *= 1 - lr·wd;
+     * m = lerp(m, g, 1 - beta1); v = v·beta2 + (1 - beta2)·g²; p -= (lr / bc1) · m / (sqrt(v) / sqrt(bc2) + eps).
+     */
+    void adamw(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps,
+               double weightDecay, double biasCorrection1, double biasCorrection2Sqrt);
 }

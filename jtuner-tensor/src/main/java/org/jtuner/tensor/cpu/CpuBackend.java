@@ -496,6 +496,38 @@ public final class CpuBackend implements Backend {
         LayerKernels.rope(x.segment(), cos.segment(), sin.segment(), y.segment(), s[0], s[1], s[2], s[3], inverse);
     }
 
+    @Override
+    public double sumOfSquares(Tensor x) {
+        MemorySegment s = x.segment();
+        long n = x.numel();
+        double total = 0;
+        for (long i = 0; i < n; i++) {
+            double v = get(s, i);
+            total += v * v;
+        }
+        return total;
+    }
+
+    @Override
+    public void adamw(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps,
+                      double weightDecay, double biasCorrection1, double biasCorrection2Sqrt) {
+        MemorySegment ps = p.segment(), gs = g.segment(), ms = m.segment(), vs = v.segment();
+        float decay = (float) (1 - lr * weightDecay), w1 = (float) (1 - beta1), b2 = (float) beta2, w2 = (float) (1 - beta2);
+        float stepSize = (float) (lr / biasCorrection1), bc2 = (float) biasCorrection2Sqrt, e = (float) eps;
+        Parallel.forRange((int) p.numel(), ElementwiseKernels.GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float gi = get(gs, i), mi = get(ms, i), vi = get(vs, i);
+                mi = mi + w1 * (gi - mi);          // torch: exp_avg.lerp_(grad, 1 - beta1)
+                vi = vi * b2 + w2 * gi * gi;        // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
+                float denom = (float) Math.sqrt(vi) / bc2 + e;
+                float pi = get(ps, i) * decay;      // param.mul_(1 - lr * weight_decay)
+                set(ps, i, pi - stepSize * (mi / denom));
+                set(ms, i, mi);
+                set(vs, i, vi);
+            }
+        });
+    }
+
     private static int rows(Tensor x, int width) {
         return (int) (x.numel() / Math.max(1, width));
     }
