@@ -1,0 +1,114 @@
+package org.jtuner.train.config;
+
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * One training run, as its YAML file describes it. Every section has defaults (XTuner's, where it has one), so
+ * a config names only what differs. {@code data} is bound by the data layer's own config class.
+ */
+public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConfig optim, TrainSection train,
+                        CheckpointConfig checkpoint, LoggingConfig logging, EvaluationConfig evaluation) {
+
+    public RunConfig {
+        model = model == null ? new ModelConfig(null, null, null, null, null, null, null, null, null, null, null) : model;
+        optim = optim == null ? new OptimConfig(null, null, null, null, null, null, null, null, null, null) : optim;
+        train = train == null ? new TrainSection(null, null, null, null) : train;
+        checkpoint = checkpoint == null ? new CheckpointConfig(null, null) : checkpoint;
+        logging = logging == null ? new LoggingConfig(null) : logging;
+        evaluation = evaluation == null ? new EvaluationConfig(null, null, null, null) : evaluation;
+    }
+
+    /** Binds a resolved config tree (see {@link ConfigFiles#load}); unknown keys are errors. */
+    public static RunConfig bind(ObjectNode tree, String where) {
+        return StrictBinding.bind(tree, RunConfig.class, where);
+    }
+
+    /** What the model is made of and what trains. Either {@code llava} or {@code llm} + {@code vision_encoder}. */
+    public record ModelConfig(String llava, String llm, String visionEncoder, Integer projectorDepth,
+                              List<Integer> visionFeatureLayer, String visionFeatureSelect, Boolean freezeLlm,
+                              Boolean freezeVisualEncoder, LoraConfig llmLora, LoraConfig visualEncoderLora,
+                              String pretrainedPth) {
+        public ModelConfig {
+            projectorDepth = projectorDepth == null ? 2 : projectorDepth;
+            visionFeatureLayer = visionFeatureLayer == null ? List.of(-2) : List.copyOf(visionFeatureLayer);
+            visionFeatureSelect = visionFeatureSelect == null ? "default" : visionFeatureSelect;
+            freezeLlm = freezeLlm == null || freezeLlm;
+            freezeVisualEncoder = freezeVisualEncoder == null || freezeVisualEncoder;
+            if (!List.of("default", "full").contains(visionFeatureSelect)) {
+                throw new IllegalArgumentException("model.vision_feature_select must be 'default' or 'full', got '"
+                        + visionFeatureSelect + "'");
+            }
+        }
+    }
+
+    /** A LoRA adapter: {@code target_modules} is a list of names, a regex string, or "all-linear". */
+    public record LoraConfig(Integer r, Double alpha, Double dropout, JsonNode targetModules) {
+        public LoraConfig {
+            if (r == null || r <= 0) throw new IllegalArgumentException("lora.r must be a positive integer");
+            alpha = alpha == null ? (double) r : alpha;
+            dropout = dropout == null ? 0.0 : dropout;
+        }
+    }
+
+    public record OptimConfig(Double lr, List<Double> betas, Double eps, Double weightDecay, Double warmupRatio,
+                              Double etaMin, Double maxNorm, Integer accumulativeCounts, Integer epochs,
+                              Long maxIters) {
+        public OptimConfig {
+            lr = lr == null ? 2e-4 : lr;
+            betas = betas == null ? List.of(0.9, 0.999) : List.copyOf(betas);
+            eps = eps == null ? 1e-8 : eps;
+            weightDecay = weightDecay == null ? 0.0 : weightDecay;
+            warmupRatio = warmupRatio == null ? 0.03 : warmupRatio;
+            etaMin = etaMin == null ? 0.0 : etaMin;
+            maxNorm = maxNorm == null ? 1.0 : maxNorm;
+            accumulativeCounts = accumulativeCounts == null ? 1 : accumulativeCounts;
+            epochs = epochs == null ? 1 : epochs;
+            if (betas.size() != 2) throw new IllegalArgumentException("optim.betas needs two values, got " + betas);
+            if (accumulativeCounts < 1) throw new IllegalArgumentException("optim.accumulative_counts must be >= 1");
+        }
+    }
+
+    /** precision: fp32 or bf16; on_nan: stop or skip. */
+    public record TrainSection(String precision, Boolean activationCheckpointing, Long seed, String onNan) {
+        public TrainSection {
+            precision = precision == null ? "fp32" : precision;
+            activationCheckpointing = activationCheckpointing != null && activationCheckpointing;
+            seed = seed == null ? 42L : seed;
+            onNan = onNan == null ? "stop" : onNan;
+            if (!List.of("fp32", "bf16").contains(precision)) {
+                throw new IllegalArgumentException("train.precision must be fp32 or bf16, got '" + precision + "'");
+            }
+            if (!List.of("stop", "skip").contains(onNan)) {
+                throw new IllegalArgumentException("train.on_nan must be stop or skip, got '" + onNan + "'");
+            }
+        }
+    }
+
+    public record CheckpointConfig(Integer saveSteps, Integer saveTotalLimit) {
+        public CheckpointConfig {
+            saveSteps = saveSteps == null ? 500 : saveSteps;
+            saveTotalLimit = saveTotalLimit == null ? 2 : saveTotalLimit;
+        }
+    }
+
+    public record LoggingConfig(Integer logSteps) {
+        public LoggingConfig {
+            logSteps = logSteps == null ? 10 : logSteps;
+        }
+    }
+
+    /** Prompts answered at {@code freq} steps and at the end, as XTuner's EvaluateChatHook does. */
+    public record EvaluationConfig(Integer freq, Integer maxNewTokens, String system, List<Prompt> prompts) {
+        public EvaluationConfig {
+            freq = freq == null ? 500 : freq;
+            maxNewTokens = maxNewTokens == null ? 64 : maxNewTokens;
+            system = system == null ? "" : system;
+            prompts = prompts == null ? List.of() : List.copyOf(prompts);
+        }
+    }
+
+    public record Prompt(String text, String image) {}
+}
