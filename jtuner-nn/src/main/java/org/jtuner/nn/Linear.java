@@ -54,7 +54,9 @@ public final class Linear extends Module {
     public Tensor forward(Tensor x) {
         Tensor y = F.linear(x, weight.value(), bias == null ? null : bias.value());
         if (loraA == null) return y;
-        Tensor in = F.dropout(x, loraDropout, dropoutSeed++, isTraining());
+        // A checkpointed block runs twice; the second run must draw the same dropout mask.
+        if (!Autograd.isRecomputing()) dropoutSeed++;
+        Tensor in = F.dropout(x, loraDropout, dropoutSeed, isTraining());
         Tensor update = loraB.forward(loraA.forward(in));
         return Ops.add(y, Ops.affine(update, loraScaling, 0));
     }

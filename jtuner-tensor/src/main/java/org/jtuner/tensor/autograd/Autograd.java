@@ -17,6 +17,12 @@ import org.jtuner.tensor.Tensor;
  */
 public final class Autograd {
     private static final ThreadLocal<int[]> NO_GRAD_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+    private static final ThreadLocal<boolean[]> RECOMPUTING = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    /** True while a checkpointed block runs again during backward: random choices must repeat the first run's. */
+    public static boolean isRecomputing() {
+        return RECOMPUTING.get()[0];
+    }
 
     private Autograd() {}
 
@@ -32,6 +38,63 @@ public final class Autograd {
         public void close() {
             depth[0]--;
         }
+    }
+
+    /** Runs {@code body} with gradient recording on, whatever the enclosing mode (used to recompute in backward). */
+    public static <T> T withGradEnabled(java.util.function.Supplier<T> body) {
+        int[] depth = NO_GRAD_DEPTH.get();
+        int saved = depth[0];
+        depth[0] = 0;
+        try {
+            return body.get();
+        } finally {
+            depth[0] = saved;
+        }
+    }
+
+    /**
+     * Activation checkpointing: runs {@code block} without recording, in its own scope so that its intermediates
+     * are freed at once, and keeps only the output. The backward runs the block again with recording on and
+     * back-propagates through that copy; gradients of the weights the block uses accumulate as usual. The block
+     * must compute the same function both times (seeded dropout, no hidden state).
+     */
+    public static Tensor checkpoint(java.util.function.Function<Tensor[], Tensor> block, Tensor... inputs) {
+        if (!isEnabled()) return block.apply(inputs);
+        Tensor out;
+        try (org.jtuner.tensor.Scope s = org.jtuner.tensor.Scope.open(); AutoCloseable ng = noGrad()) {
+            out = s.keep(block.apply(inputs).detach());
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        boolean[] needs = new boolean[inputs.length];
+        for (int i = 0; i < inputs.length; i++) needs[i] = inputs[i].requiresGrad();
+        out.setGradFn(new GradFn("checkpoint", inputs.clone(), needs, (g, need) -> {
+            Tensor[] grads = new Tensor[inputs.length];
+            boolean wasRecomputing = RECOMPUTING.get()[0];
+            RECOMPUTING.get()[0] = true;
+            try (org.jtuner.tensor.Scope s = org.jtuner.tensor.Scope.open()) {
+                Tensor[] copies = new Tensor[inputs.length];
+                for (int i = 0; i < inputs.length; i++) {
+                    copies[i] = inputs[i].detach();
+                    if (need[i]) copies[i].requiresGrad(true);
+                }
+                Tensor again = withGradEnabled(() -> block.apply(copies));
+                if (again.requiresGrad()) again.backward(g);
+                for (int i = 0; i < inputs.length; i++) {
+                    if (need[i] && copies[i].grad() != null) {
+                        Tensor gi = copies[i].grad();
+                        copies[i].setGrad(null);
+                        grads[i] = s.keep(gi);
+                    }
+                }
+            } finally {
+                RECOMPUTING.get()[0] = wasRecomputing;
+            }
+            return grads;
+        }));
+        return out;
     }
 
     public static boolean isEnabled() {

@@ -45,6 +45,15 @@ public final class CpuBackend implements Backend {
         return memory.liveBytes();
     }
 
+    /** The most bytes live at once since {@link #resetPeakBytes}. */
+    public long peakBytes() {
+        return memory.peakBytes();
+    }
+
+    public void resetPeakBytes() {
+        memory.resetPeak();
+    }
+
     /** Bytes held in the allocator's cache of freed blocks. */
     public long cachedBytes() {
         return memory.cachedBytes();

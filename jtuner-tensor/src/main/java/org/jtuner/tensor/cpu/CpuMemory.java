@@ -31,6 +31,7 @@ final class CpuMemory {
     private final Map<Long, ArrayDeque<MemorySegment>> cache = new HashMap<>();
     private long cachedBytes;
     private long liveBytes;
+    private long peakBytes;
 
     /** Blocks are rounded up so that nearby sizes share cache entries. */
     static long roundUp(long bytes) {
@@ -41,6 +42,7 @@ final class CpuMemory {
     synchronized MemorySegment allocate(long bytes) {
         long size = roundUp(Math.max(bytes, 1));
         liveBytes += size;
+        peakBytes = Math.max(peakBytes, liveBytes);
         ArrayDeque<MemorySegment> free = cache.get(size);
         if (free != null && !free.isEmpty()) {
             cachedBytes -= size;
@@ -65,6 +67,15 @@ final class CpuMemory {
 
     synchronized long liveBytes() {
         return liveBytes;
+    }
+
+    /** The most bytes live at once since the last {@link #resetPeak}. */
+    synchronized long peakBytes() {
+        return peakBytes;
+    }
+
+    synchronized void resetPeak() {
+        peakBytes = liveBytes;
     }
 
     synchronized long cachedBytes() {
