@@ -90,6 +90,15 @@ public final class Linear extends Module {
         return loraB;
     }
 
+    /** The adapter's dropout counter: checkpoints save it so that a resumed run draws the same masks. */
+    public long dropoutCounter() {
+        return dropoutSeed;
+    }
+
+    public void setDropoutCounter(long counter) {
+        dropoutSeed = counter;
+    }
+
     public double loraScaling() {
         return loraScaling;
     }
