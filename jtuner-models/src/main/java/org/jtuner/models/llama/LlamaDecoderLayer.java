@@ -15,7 +15,8 @@ public final class LlamaDecoderLayer extends Module {
     private final RmsNorm inputLayernorm;
     private final RmsNorm postAttentionLayernorm;
 
-    LlamaDecoderLayer(LlamaConfig c, Random random) {
+    /** A layer with fresh weights (as transformers initialises them), e.g. for benchmarks. */
+    public LlamaDecoderLayer(LlamaConfig c, Random random) {
         selfAttn = registerChild("self_attn", new LlamaAttention(c, random));
         mlp = registerChild("mlp", new LlamaMlp(c, random));
         inputLayernorm = registerChild("input_layernorm", LlamaModel.norm(c, random));
