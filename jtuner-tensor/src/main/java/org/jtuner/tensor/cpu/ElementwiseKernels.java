@@ -6,7 +6,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import org.jtuner.tensor.Backend.Binary;
@@ -109,33 +108,32 @@ final class ElementwiseKernels {
     }
 
     private static boolean vectorised(Unary op) {
-        return op != Unary.GELU;
+        return op != Unary.GELU && op != Unary.LOG;
     }
 
     private static FloatVector applyVector(Unary op, FloatVector v) {
         return switch (op) {
             case NEG -> v.neg();
-            case EXP -> v.lanewise(VectorOperators.EXP);
-            case LOG -> v.lanewise(VectorOperators.LOG);
+            case EXP -> VectorMath.exp(v);
             case SQRT -> v.sqrt();
             case RSQRT -> FloatVector.broadcast(S, 1f).div(v.sqrt());
             case SQUARE -> v.mul(v);
             case ABS -> v.abs();
-            case TANH -> v.lanewise(VectorOperators.TANH);
+            case TANH -> VectorMath.tanh(v);
             case SIGMOID -> sigmoid(v);
             case RELU -> v.max(0f);
             case SILU -> v.mul(sigmoid(v));
             case QUICK_GELU -> v.mul(sigmoid(v.mul(1.702f)));
             case GELU_TANH -> {
                 FloatVector inner = v.add(v.mul(v).mul(v).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
-                yield v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
+                yield v.mul(0.5f).mul(VectorMath.tanh(inner).add(1f));
             }
-            case GELU -> throw new IllegalStateException("scalar only");
+            case GELU, LOG -> throw new IllegalStateException("scalar only");
         };
     }
 
     static FloatVector sigmoid(FloatVector v) {
-        return FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+        return VectorMath.sigmoid(v);
     }
 
     static double apply(Unary op, double x) {

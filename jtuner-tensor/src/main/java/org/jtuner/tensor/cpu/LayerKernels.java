@@ -21,11 +21,25 @@ final class LayerKernels {
         return Math.max(1, GRAIN / Math.max(1, width));
     }
 
+    /**
+     * The sum of a vector's lanes in a fixed order. reduceLanes(ADD) leaves the order open, and the interpreted
+     * and compiled forms of it differ in the last bits: results would then depend on JIT warm-up.
+     */
+    static float sumLanes(FloatVector v) {
+        float[] lanes = LANES.get();
+        v.intoArray(lanes, 0);
+        float s = 0;
+        for (int i = 0; i < lanes.length; i++) s += lanes[i];
+        return s;
+    }
+
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[S.length()]);
+
     static float dot(MemorySegment a, long ai, MemorySegment b, long bi, int n) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i + S.length() <= n; i += S.length()) acc = load(a, ai + i).fma(load(b, bi + i), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) s += get(a, ai + i) * get(b, bi + i);
         return s;
     }
@@ -34,7 +48,7 @@ final class LayerKernels {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i + S.length() <= n; i += S.length()) acc = acc.add(load(a, ai + i));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) s += get(a, ai + i);
         return s;
     }
@@ -68,11 +82,9 @@ final class LayerKernels {
 
     static void rmsNormBackward(MemorySegment x, MemorySegment w, MemorySegment rstd, MemorySegment gy, int width, int rows,
                                 MemorySegment gx, MemorySegment gw) {
-        float[][] partial = new float[Parallel.threads()][];
-        java.util.concurrent.atomic.AtomicInteger slot = new java.util.concurrent.atomic.AtomicInteger();
-        Parallel.forRange(rows, rowGrain(width), (from, to) -> {
-            float[] gwPart = gw == null ? null : new float[width];
-            if (gwPart != null) partial[slot.getAndIncrement()] = gwPart;
+        float[][] partial = new float[Parallel.chunks(rows, rowGrain(width))][];
+        Parallel.forChunks(rows, rowGrain(width), (chunk, from, to) -> {
+            float[] gwPart = gw == null ? null : (partial[chunk] = new float[width]);
             for (int r = from; r < to; r++) {
                 long o = (long) r * width;
                 float rs = get(rstd, r);
@@ -127,12 +139,11 @@ final class LayerKernels {
 
     static void layerNormBackward(MemorySegment x, MemorySegment w, MemorySegment mean, MemorySegment rstd, MemorySegment gy,
                                   int width, int rows, MemorySegment gx, MemorySegment gw, MemorySegment gb) {
-        float[][] partialW = new float[Parallel.threads()][], partialB = new float[Parallel.threads()][];
-        java.util.concurrent.atomic.AtomicInteger slot = new java.util.concurrent.atomic.AtomicInteger();
-        Parallel.forRange(rows, rowGrain(width), (from, to) -> {
-            int s = slot.getAndIncrement();
-            float[] pw = gw == null ? null : (partialW[s] = new float[width]);
-            float[] pb = gb == null ? null : (partialB[s] = new float[width]);
+        int chunks = Parallel.chunks(rows, rowGrain(width));
+        float[][] partialW = new float[chunks][], partialB = new float[chunks][];
+        Parallel.forChunks(rows, rowGrain(width), (chunk, from, to) -> {
+            float[] pw = gw == null ? null : (partialW[chunk] = new float[width]);
+            float[] pb = gb == null ? null : (partialB[chunk] = new float[width]);
             for (int r = from; r < to; r++) {
                 long o = (long) r * width;
                 float mu = get(mean, r), rs = get(rstd, r);
@@ -172,11 +183,11 @@ final class LayerKernels {
                 FloatVector acc = FloatVector.zero(S);
                 int i = 0;
                 for (; i + S.length() <= width; i += S.length()) {
-                    FloatVector e = load(x, o + i).sub(mv).lanewise(VectorOperators.EXP);
+                    FloatVector e = VectorMath.exp(load(x, o + i).sub(mv));
                     if (!log) store(e, y, o + i);
                     acc = acc.add(e);
                 }
-                float total = acc.reduceLanes(VectorOperators.ADD);
+                float total = sumLanes(acc);
                 for (; i < width; i++) {
                     float e = (float) Math.exp(get(x, o + i) - m);
                     if (!log) set(y, o + i, e);
@@ -222,9 +233,9 @@ final class LayerKernels {
                 FloatVector mv = FloatVector.broadcast(S, m), acc = FloatVector.zero(S);
                 int i = 0;
                 for (; i + S.length() <= vocab; i += S.length()) {
-                    acc = acc.add(load(logits, o + i).sub(mv).lanewise(VectorOperators.EXP));
+                    acc = acc.add(VectorMath.exp(load(logits, o + i).sub(mv)));
                 }
-                double total = acc.reduceLanes(VectorOperators.ADD);
+                double total = sumLanes(acc);
                 for (; i < vocab; i++) total += Math.exp(get(logits, o + i) - m);
                 float l = m + (float) Math.log(total);
                 set(lse, r, l);
@@ -246,7 +257,7 @@ final class LayerKernels {
                 FloatVector lv = FloatVector.broadcast(S, get(lse, r));
                 int i = 0;
                 for (; i + S.length() <= vocab; i += S.length()) {
-                    store(load(logits, o + i).sub(lv).lanewise(VectorOperators.EXP).mul(scale), g, o + i);
+                    store(VectorMath.exp(load(logits, o + i).sub(lv)).mul(scale), g, o + i);
                 }
                 for (; i < vocab; i++) set(g, o + i, (float) Math.exp(get(logits, o + i) - get(lse, r)) * scale);
                 set(g, o + label, get(g, o + label) - scale);

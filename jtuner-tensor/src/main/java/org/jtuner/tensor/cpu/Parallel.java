@@ -25,6 +25,28 @@ public final class Parallel {
         return THREADS;
     }
 
+    /** A body over one chunk: its index (stable for a given n and grain) and its range. */
+    @FunctionalInterface
+    public interface ChunkBody {
+        void run(int chunk, int from, int to);
+    }
+
+    /** How many chunks {@link #forChunks} splits {@code n} items into. */
+    public static int chunks(int n, int grain) {
+        return Math.max(1, Math.min(THREADS, n / Math.max(1, grain)));
+    }
+
+    /**
+     * Like {@link #forRange}, passing each chunk's index: kernels that reduce per chunk combine the partial results
+     * in chunk order, so results do not depend on thread timing.
+     */
+    public static void forChunks(int n, int grain, ChunkBody body) {
+        int c = chunks(n, grain);
+        forRange(c, 1, (from, to) -> {
+            for (int i = from; i < to; i++) body.run(i, (int) ((long) n * i / c), (int) ((long) n * (i + 1) / c));
+        });
+    }
+
     /**
      * Runs {@code body} over {@code [0, n)} in at most {@code threads()} chunks of at least {@code grain} items.
      * Calls from inside a running parallel section run sequentially (no nested parallelism).

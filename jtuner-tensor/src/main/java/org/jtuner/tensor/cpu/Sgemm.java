@@ -27,7 +27,7 @@ public final class Sgemm {
     /** Columns of the register tile (a multiple of the vector length). */
     static final int NR = switch (KERNEL) { case 3 -> 3 * VL; case 5 -> 4 * VL; default -> 2 * VL; };
     static final int KC = Integer.getInteger("jtuner.sgemm.kc", 256);
-    static final int MC = Integer.getInteger("jtuner.sgemm.mc", 192) / MR * MR;
+    static final int MC = Integer.getInteger("jtuner.sgemm.mc", 1536) / MR * MR;
     static final int NC = Integer.getInteger("jtuner.sgemm.nc", 512) / NR * NR;
     static final boolean JR_OUTER = Boolean.getBoolean("jtuner.sgemm.jrOuter");
     /** Below this many multiply-adds per call the work stays on the calling thread. */
@@ -43,6 +43,7 @@ public final class Sgemm {
         float[] a = new float[0];
         float[] b = new float[0];
         final float[] tile = new float[MR * NR];
+        final float[] tmp = new float[Math.max(MR, NR) * tmpStride(KC)];
 
         float[] a(int size) {
             if (a.length < size) a = new float[size];
@@ -136,31 +137,39 @@ public final class Sgemm {
             Scratch s = SCRATCH.get();
             long aBase = aOffset + bi * aBatchStride, bBase = bOffset + bi * bBatchStride;
             long cBase = cOffset + bi * cBatchStride;
-            int kcMax = Math.min(k, KC);
-            float[] bp = s.b(kcMax * Math.min(ceil(j1 - j0, NR) * NR, NC));
-            float[] ap = s.a(kcMax * Math.min(ceil(i1 - i0, MR) * MR, MC));
-            for (int jc = j0; jc < j1; jc += NC) {
-                int nc = Math.min(NC, j1 - jc);
-                for (int pc = 0; pc < k; pc += KC) {
-                    int kc = Math.min(KC, k - pc);
-                    boolean load = accumulate || pc > 0;
-                    if (transB) packBT(b, bBase, k, pc, kc, jc, nc, bp);
-                    else packBN(b, bBase, n, pc, kc, jc, nc, bp);
-                    for (int ic = i0; ic < i1; ic += MC) {
-                        int mc = Math.min(MC, i1 - ic);
-                        if (transA) packAT(a, aBase, m, pc, kc, ic, mc, ap);
-                        else packAN(a, aBase, k, pc, kc, ic, mc, ap);
-                        macro(kc, mc, nc, ap, bp, c, cBase + (long) ic * n + jc, n, load);
+            // Block sizes: as large as allowed, split evenly (k = 257 gives two blocks of 129, not 256 + 1).
+            int kc0 = block(k, KC, 1), mc0 = block(i1 - i0, MC, MR), nc0 = block(j1 - j0, NC, NR);
+            float[] ap = s.a(kc0 * ceil(mc0, MR) * MR + VL);
+            float[] bp = s.b(kc0 * ceil(nc0, NR) * NR);
+            // Loop order: k slice → row block (pack A once) → column block (pack B once) → micro-tiles.
+            // Each element of A and B is packed exactly once per call when the row block covers all rows.
+            for (int pc = 0; pc < k; pc += kc0) {
+                int kc = Math.min(kc0, k - pc);
+                boolean load = accumulate || pc > 0;
+                for (int ic = i0; ic < i1; ic += mc0) {
+                    int mc = Math.min(mc0, i1 - ic);
+                    if (transA) packAT(a, aBase, m, pc, kc, ic, mc, ap);
+                    else packAN(a, aBase, k, pc, kc, ic, mc, ap, s.tmp);
+                    for (int jc = j0; jc < j1; jc += nc0) {
+                        int nc = Math.min(nc0, j1 - jc);
+                        if (transB) packBT(b, bBase, k, pc, kc, jc, nc, bp, s.tmp);
+                        else packBN(b, bBase, n, pc, kc, jc, nc, bp);
+                        macro(kc, mc, nc, ap, bp, c, cBase + (long) ic * n + jc, n, load, s.tile);
                     }
                 }
             }
         }
     }
 
+    /** Splits {@code len} into the fewest blocks of at most {@code max}, evenly, rounded up to a multiple of {@code unit}. */
+    private static int block(int len, int max, int unit) {
+        int blocks = ceil(len, max);
+        return ceil(ceil(len, blocks), unit) * unit;
+    }
+
     /** Runs the micro-kernel over an mc×nc block of C from packed A (mc×kc) and packed B (kc×nc). */
     private static void macro(int kc, int mc, int nc, float[] ap, float[] bp, MemorySegment c, long cOff, int ldc,
-                              boolean load) {
-        float[] t = SCRATCH.get().tile;
+                              boolean load, float[] t) {
         if (JR_OUTER) {
             for (int jr = 0; jr < nc; jr += NR) {
                 int nr = Math.min(NR, nc - jr);
@@ -215,30 +224,52 @@ public final class Sgemm {
     }
 
     /** op(B) = Bᵀ with B stored n×k (row j contiguous along p). */
-    static void packBT(MemorySegment b, long base, int ldb, int pc, int kc, int jc, int nc, float[] bp) {
+    static void packBT(MemorySegment b, long base, int ldb, int pc, int kc, int jc, int nc, float[] bp, float[] tmp) {
         for (int j = 0; j < nc; j += NR) {
             int nr = Math.min(NR, nc - j);
-            int dst = j * kc;
-            for (int jj = 0; jj < nr; jj++) {
-                long src = (base + (long) (jc + j + jj) * ldb + pc) * 4;
-                for (int p = 0; p < kc; p++) bp[dst + p * NR + jj] = b.get(F, src + p * 4L);
-            }
-            for (int jj = nr; jj < NR; jj++)
-                for (int p = 0; p < kc; p++) bp[dst + p * NR + jj] = 0f;
+            transposeRows(b, (base + (long) (jc + j) * ldb + pc) * 4, (long) ldb * 4, nr, kc, bp, j * kc, NR, tmp);
         }
     }
 
     /** op(A) = A stored m×k (row i contiguous along p): panel i holds MR rows, p-major. */
-    static void packAN(MemorySegment a, long base, int lda, int pc, int kc, int ic, int mc, float[] ap) {
+    static void packAN(MemorySegment a, long base, int lda, int pc, int kc, int ic, int mc, float[] ap, float[] tmp) {
         for (int i = 0; i < mc; i += MR) {
             int mr = Math.min(MR, mc - i);
-            int dst = i * kc;
-            for (int ii = 0; ii < mr; ii++) {
-                long src = (base + (long) (ic + i + ii) * lda + pc) * 4;
-                for (int p = 0; p < kc; p++) ap[dst + p * MR + ii] = a.get(F, src + p * 4L);
+            transposeRows(a, (base + (long) (ic + i) * lda + pc) * 4, (long) lda * 4, mr, kc, ap, i * kc, MR, tmp);
+        }
+    }
+
+    /** Row stride of the transpose buffer: kc plus a pad, so its rows don't all fall into the same cache sets. */
+    private static int tmpStride(int kc) {
+        return kc + 16;
+    }
+
+    /**
+     * Transposes {@code rows} rows of {@code kc} floats (row r at {@code src + r*ld} bytes) into
+     * {@code dst[d0 + p*w + r]}, zero-filling rows {@code rows..w-1}. Rows are first bulk-copied to {@code tmp}.
+     */
+    private static void transposeRows(MemorySegment seg, long src, long ld, int rows, int kc, float[] dst, int d0, int w,
+                                      float[] tmp) {
+        int ts = tmpStride(kc);
+        for (int r = 0; r < rows; r++) MemorySegment.copy(seg, F, src + r * ld, tmp, r * ts, kc);
+        if (rows == w) {
+            if (w == MR) {
+                for (int p = 0; p < kc; p++) {
+                    int d = d0 + p * MR;
+                    for (int r = 0; r < MR; r++) dst[d + r] = tmp[r * ts + p];
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int d = d0 + p * NR;
+                    for (int r = 0; r < NR; r++) dst[d + r] = tmp[r * ts + p];
+                }
             }
-            for (int ii = mr; ii < MR; ii++)
-                for (int p = 0; p < kc; p++) ap[dst + p * MR + ii] = 0f;
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int d = d0 + p * w;
+                for (int r = 0; r < rows; r++) dst[d + r] = tmp[r * ts + p];
+                for (int r = rows; r < w; r++) dst[d + r] = 0f;
+            }
         }
     }
 
@@ -249,9 +280,16 @@ public final class Sgemm {
             int dst = i * kc;
             long src = (base + (long) pc * lda + ic + i) * 4;
             long ld = (long) lda * 4;
-            for (int p = 0; p < kc; p++, src += ld, dst += MR) {
-                for (int ii = 0; ii < mr; ii++) ap[dst + ii] = a.get(F, src + ii * 4L);
-                for (int ii = mr; ii < MR; ii++) ap[dst + ii] = 0f;
+            // Each step writes whole vectors (zeros past mr): the next step overwrites the tail, and the panel
+            // buffer has VL floats of slack at its end.
+            if (MR <= VL) {
+                VectorMask<Float> mask = S.indexInRange(0, mr);
+                for (int p = 0; p < kc; p++, src += ld, dst += MR)
+                    FloatVector.fromMemorySegment(S, a, src, LE, mask).intoArray(ap, dst);
+            } else {
+                for (int p = 0; p < kc; p++, src += ld, dst += MR)
+                    for (int v = 0; v < MR; v += VL)
+                        FloatVector.fromMemorySegment(S, a, src + v * 4L, LE, S.indexInRange(v, mr)).intoArray(ap, dst + v);
             }
         }
     }
