@@ -19,10 +19,9 @@ public final class F {
         if (b != null && (b.rank() != 1 || b.shape()[0] != w.shape()[0])) {
             throw new IllegalArgumentException("linear: bias " + b.describe() + " does not fit weight " + w.describe());
         }
-        Tensor w32 = w.dtype() == DType.F32 ? w : Ops.cast(w, DType.F32);
         Tensor x2 = x.reshape(-1, sx[sx.length - 1]);
-        Tensor y = Ops.matmul(x2, false, w32, true);
-        if (b != null) y = Ops.add(y, b.dtype() == DType.F32 ? b : Ops.cast(b, DType.F32));
+        Tensor y = Ops.matmul(x2, false, f32(w), true);
+        if (b != null) y = Ops.add(y, f32(b));
         int[] outShape = sx.clone();
         outShape[outShape.length - 1] = w.shape()[0];
         return y.reshape(outShape);
@@ -30,8 +29,16 @@ public final class F {
 
     /** Rows of the embedding table for each id: ids [...] (I32), weight [V, D] → [..., D]. */
     public static Tensor embedding(Tensor ids, Tensor weight) {
-        Tensor w32 = weight.dtype() == DType.F32 ? weight : Ops.cast(weight, DType.F32);
-        return Ops.gatherRows(w32, ids);
+        if (weight.dtype() != DType.F32 && !weight.requiresGrad()) {
+            // A frozen half-precision table: gather the few rows needed, then convert only those.
+            return Ops.cast(Ops.gatherRows(weight, ids), DType.F32);
+        }
+        return Ops.gatherRows(f32(weight), ids);
+    }
+
+    /** A weight as F32 (frozen weights may be stored in BF16/F16); the cast is differentiable. */
+    static Tensor f32(Tensor w) {
+        return w == null || w.dtype() == DType.F32 ? w : Ops.cast(w, DType.F32);
     }
 
     /**
@@ -104,7 +111,8 @@ public final class F {
     // ------------------------------------------------------------------ normalisation
 
     /** RMSNorm over the last dimension: x * rsqrt(mean(x²) + eps) * w. */
-    public static Tensor rmsNorm(Tensor x, Tensor w, double eps) {
+    public static Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
+        Tensor w = f32(weight);
         Ops.requireFloat("rmsNorm", x, w);
         int width = lastDim("rmsNorm", x, w);
         int rows = (int) (x.numel() / width);
@@ -120,7 +128,8 @@ public final class F {
     }
 
     /** LayerNorm over the last dimension; w and b may be null. */
-    public static Tensor layerNorm(Tensor x, Tensor w, Tensor b, double eps) {
+    public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        Tensor w = f32(weight), b = f32(bias);
         Ops.requireFloat("layerNorm", x, w, b);
         int width = x.shape()[x.rank() - 1];
         if (w != null) lastDim("layerNorm", x, w);

@@ -415,6 +415,23 @@ class BackendConformanceTest {
         GradCheck.check("cast through bf16 is differentiable", t -> Ops.cast(Ops.cast(t[0], DType.BF16), DType.F32), 3e-2, 5e-2, 64, w);
     }
 
+    @ParameterizedTest
+    @MethodSource("devices")
+    void frozenHalfPrecisionWeightsComputeLikeTheirF32Values(Device dev) {
+        Tensor x = leaf(dev, 3, 8);
+        Tensor w = Tensor.of(dev, new float[] {0.5f, 1, 1.5f, 2, -1, 0.25f, 3, 1}, 8);
+        Tensor table = Tensor.of(dev, shifted(leaf(dev, 5, 8), 0), 5, 8);
+        Tensor ids = Tensor.ofInts(dev, new int[] {4, 1, 4}, 3);
+        for (DType half : new DType[] {DType.BF16, DType.F16}) {
+            Tensor wh = w.to(half), th = table.to(half);
+            assertThat(F.rmsNorm(x, wh, 1e-6).toFloatArray()).containsExactly(F.rmsNorm(x, wh.to(DType.F32), 1e-6).toFloatArray());
+            assertThat(F.layerNorm(x, wh, wh, 1e-6).toFloatArray())
+                    .containsExactly(F.layerNorm(x, wh.to(DType.F32), wh.to(DType.F32), 1e-6).toFloatArray());
+            assertThat(F.embedding(ids, th).toFloatArray()).containsExactly(F.embedding(ids, th.to(DType.F32)).toFloatArray());
+            assertThat(F.linear(x, Tensor.of(dev, shifted(leaf(dev, 4, 8), 0), 4, 8).to(half), null).shape()).containsExactly(3, 4);
+        }
+    }
+
     // ------------------------------------------------------------------ fused layers
 
     @ParameterizedTest
