@@ -12,6 +12,8 @@ import org.jtuner.models.WeightLoader;
 import org.jtuner.nn.LayerNorm;
 import org.jtuner.nn.Module;
 import org.jtuner.tensor.Tensor;
+import org.jtuner.tensor.autograd.Autograd;
+import org.jtuner.models.ActivationCheckpointing;
 
 /**
  * The CLIP vision tower, as transformers' {@code CLIPVisionModel} / {@code CLIPVisionTransformer}: embeddings,
@@ -23,6 +25,7 @@ import org.jtuner.tensor.Tensor;
  * {@link ClipKeys}.
  */
 public final class ClipVisionModel extends Module {
+    private boolean activationCheckpointing;
     private final ClipVisionConfig config;
     private final ClipVisionEmbeddings embeddings;
     private final LayerNorm preLayrnorm;
@@ -124,6 +127,11 @@ public final class ClipVisionModel extends Module {
         return encoder.layers().size();
     }
 
+    /** Recompute each encoder layer in backward instead of keeping its activations (training only). */
+    public void setActivationCheckpointing(boolean on) {
+        activationCheckpointing = on;
+    }
+
     /** How many times this tower has run ({@link #forward} or {@link #hiddenStates}): for tests and logging. */
     public long forwardCount() {
         return forwardCount;
@@ -153,7 +161,9 @@ public final class ClipVisionModel extends Module {
         Tensor h = preLayrnorm.forward(embeddings.forward(pixelValues));
         hidden.add(h);
         for (int i = 0; i < layers; i++) {
-            h = encoder.layers().get(i).forward(h);
+            ClipEncoderLayer layer = encoder.layers().get(i);
+            h = ActivationCheckpointing.applies(activationCheckpointing, layer, h)
+                    ? Autograd.checkpoint(in -> layer.forward(in[0]), h) : layer.forward(h);
             hidden.add(h);
         }
         return hidden;

@@ -14,9 +14,12 @@ import org.jtuner.nn.RmsNorm;
 import org.jtuner.tensor.DType;
 import org.jtuner.tensor.Scope;
 import org.jtuner.tensor.Tensor;
+import org.jtuner.tensor.autograd.Autograd;
+import org.jtuner.models.ActivationCheckpointing;
 
 /** Token embeddings, the decoder layers and the final norm (transformers' LlamaModel). */
 public final class LlamaModel extends Module {
+    private boolean activationCheckpointing;
     private final LlamaConfig config;
     private final Embedding embedTokens;
     private final ModuleList<LlamaDecoderLayer> layers;
@@ -47,6 +50,11 @@ public final class LlamaModel extends Module {
      * positionIds [B, T] I32 or null (past + 0..T-1 for every row); cache: one per layer, or null.
      * Returns the final hidden states [B, T, D].
      */
+    /** Recompute each decoder layer in backward instead of keeping its activations (training only). */
+    public void setActivationCheckpointing(boolean on) {
+        activationCheckpointing = on;
+    }
+
     public Tensor forward(Tensor inputsEmbeds, Tensor attentionMask, Tensor positionIds, KvCache[] cache) {
         int[] s = inputsEmbeds.shape();
         if (s.length != 3 || s[2] != config.hiddenSize()) {
@@ -66,7 +74,12 @@ public final class LlamaModel extends Module {
         Tensor[] cs = rotary.tables(inputsEmbeds.device(), positions(positionIds, b, t, past), b, t);
         Tensor h = inputsEmbeds;
         for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).forward(h, cs[0], cs[1], attentionMask, cache == null ? null : cache[i]);
+            LlamaDecoderLayer layer = layers.get(i);
+            if (cache == null && ActivationCheckpointing.applies(activationCheckpointing, layer, h)) {
+                h = Autograd.checkpoint(in -> layer.forward(in[0], cs[0], cs[1], attentionMask, null), h);
+            } else {
+                h = layer.forward(h, cs[0], cs[1], attentionMask, cache == null ? null : cache[i]);
+            }
         }
         return norm.forward(h);
     }

@@ -299,6 +299,12 @@ public final class LlavaForConditionalGeneration extends Module {
         return languageModel;
     }
 
+    /** Activation checkpointing per decoder layer and per vision encoder layer (for the layers that train). */
+    public void setActivationCheckpointing(boolean on) {
+        languageModel.model().setActivationCheckpointing(on);
+        visionTower.setActivationCheckpointing(on);
+    }
+
     public int imageTokenIndex() {
         return config.imageTokenIndex();
     }

@@ -1,0 +1,110 @@
+package org.jtuner.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
+import org.jtuner.data.DataConfig;
+import org.jtuner.data.LlavaData;
+import org.jtuner.models.llava.LlavaForConditionalGeneration;
+import org.jtuner.train.config.ConfigFiles;
+import org.jtuner.train.config.RunConfig;
+
+/**
+ * {@code jtuner train}: a config (file or built-in name) with overrides becomes a work directory with the resolved
+ * config, metrics, checkpoints, evaluation answers and loss.png. Also the demo's way in, so both share one path.
+ */
+public final class TrainRun {
+    /** What a finished run leaves: its work dir, final checkpoint and evaluation answers. */
+    public record Result(Path workDir, Path finalCheckpoint, List<String> answers, double lastLoss) {}
+
+    private TrainRun() {}
+
+    /** Resolves the config and its defaults: data.tokenizer falls back to the LLM's (or the LLaVA checkpoint's) folder. */
+    public static ObjectNode resolve(String config, List<String> overrides) {
+        ObjectNode tree = ConfigFiles.load(config, overrides);
+        ObjectNode data = tree.has("data") && tree.get("data").isObject() ? (ObjectNode) tree.get("data") : tree.putObject("data");
+        if (!data.hasNonNull("tokenizer")) {
+            var model = tree.path("model");
+            String dir = model.hasNonNull("llm") ? model.get("llm").asText() : model.path("llava").asText(null);
+            if (dir != null) data.set("tokenizer", TextNode.valueOf(dir));
+        }
+        if (!tree.hasNonNull("name")) {
+            String base = Path.of(config).getFileName().toString().replaceFirst("\\.ya?ml$", "");
+            tree.put("name", base);
+        }
+        return tree;
+    }
+
+    /**
+     * Trains. {@code resume}: null for a fresh run, "latest" for the newest checkpoint of the work dir, or a path.
+     */
+    public static Result run(ObjectNode tree, Path workDir, String resume, PrintStream out) {
+        String where = "config " + tree.path("name").asText();
+        RunConfig config = RunConfig.bind(tree, where);
+        DataConfig dataConfig = DataConfig.fromYamlSection(tree.get("data"));
+        try {
+            Files.createDirectories(workDir);
+            String yaml = ConfigFiles.YAML.writerWithDefaultPrettyPrinter().writeValueAsString(tree);
+            Files.writeString(workDir.resolve("config.yaml"), yaml);
+            Random random = new Random(config.train().seed());
+            LlavaData data = LlavaData.open(dataConfig, out::println);
+            LlavaForConditionalGeneration model = ModelSetup.build(config.model(), config.train().precision(),
+                    dataConfig.imageTokenIndex(), random);
+            if (model.tokensPerImage() != dataConfig.imageSeqLength()) {
+                model.close();
+                throw new IllegalArgumentException("data.image_seq_length is " + dataConfig.imageSeqLength()
+                        + " but the vision encoder gives " + model.tokensPerImage() + " image tokens per image: set "
+                        + "data.image_seq_length: " + model.tokensPerImage());
+            }
+            if (config.train().activationCheckpointing()) model.setActivationCheckpointing(true);
+            out.printf("model: %,d parameters, %,d trainable%n", model.parameterCount(false), model.parameterCount(true));
+            LlavaBatchSource batches = new LlavaBatchSource(data.loader(1, 0, config.train().seed(), out::println));
+            try (Trainer trainer = new Trainer(config, yaml, model, batches, workDir)) {
+                if (resume != null) {
+                    Path from = "latest".equals(resume) ? trainer.checkpoints().latest() : Path.of(resume);
+                    if (from == null) {
+                        throw new IllegalArgumentException("--resume: no checkpoint in " + workDir + " to resume from");
+                    }
+                    trainer.resume(from);
+                    out.println("resumed from " + from + " at iteration " + trainer.iteration());
+                }
+                Evaluator evaluator = new Evaluator(model, data.tokenizer(), data.template(), data.images(),
+                        config.evaluation().system(), config.evaluation().maxNewTokens());
+                List<String> answers = new ArrayList<>();
+                ObjectMapper json = new ObjectMapper();
+                try (MetricsLog events = new MetricsLog(workDir.resolve("eval.jsonl"), true)) {
+                    trainer.run(iteration -> {
+                        answers.clear();
+                        for (RunConfig.Prompt p : config.evaluation().prompts()) {
+                            String a = evaluator.answer(p.text(), p.image() == null ? null : Path.of(p.image()));
+                            answers.add(a);
+                            out.printf("eval @%d: %s -> %s%n", iteration, p.text(), a);
+                            ObjectNode e = json.createObjectNode().put("step", iteration).put("prompt", p.text())
+                                    .put("image", p.image()).put("answer", a);
+                            events.event(e);
+                        }
+                    }, new TrainingProgress(config.name() == null ? "train" : config.name(), out, config.logging().logSteps()));
+                }
+                if (batches.skippedSamples() > 0) out.println("skipped " + batches.skippedSamples() + " bad samples");
+                var steps = new MetricsLog(workDir.resolve("metrics.jsonl"), true);
+                double last = steps.steps().isEmpty() ? Double.NaN : steps.steps().getLast().loss();
+                steps.close();
+                return new Result(workDir, trainer.checkpoints().latest(), List.copyOf(answers), last);
+            } finally {
+                model.close();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+}
