@@ -1,0 +1,2 @@
+/** Strict reading of YAML config sections: unknown keys name the nearest valid key. */
+package org.jtuner.data.config;
