@@ -101,12 +101,18 @@ public final class Trainer implements AutoCloseable {
         int accumulate = config.optim().accumulativeCounts();
         double loss;
         model.train(true);
+        if (b.isEmpty()) {
+            // Every sample of this batch was skipped as bad: nothing to learn, but the iteration still counts.
+            iteration++;
+            return new StepReport(it + 1, Double.NaN, Double.NaN, schedule.lr(it), false, 0, seconds(started));
+        }
         try (Scope s = Scope.open()) {
             Batch.Tensors t = b.toTensors();
             Tensor logits = model.forward(t.inputIds(), t.attentionMask(), t.pixelValues());
             Tensor l = LlavaForConditionalGeneration.loss(logits, t.labels());
             loss = l.item();
-            if (Double.isFinite(loss)) {
+            // A batch that reaches no trainable weight (text only while only the projector trains) has no gradient.
+            if (Double.isFinite(loss) && l.requiresGrad()) {
                 // mmengine's OptimWrapper scales each micro-batch loss by 1/accumulative_counts
                 (accumulate == 1 ? l : l.mul(1.0 / accumulate)).backward();
             }
@@ -181,6 +187,8 @@ public final class Trainer implements AutoCloseable {
         ObjectNode state = JSON.createObjectNode();
         state.put("iteration", iteration);
         state.put("optimizer_steps", optimizer.stepCount());
+        var perParam = state.putArray("parameter_steps");
+        for (long n : optimizer.parameterSteps()) perParam.add(n);
         state.put("total_iterations", totalIters);
         state.put("last_grad_norm", lastGradNorm);
         ObjectNode dropout = state.putObject("lora_dropout_counters");
@@ -209,7 +217,9 @@ public final class Trainer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the optimizer state of " + checkpoint + ": " + e.getMessage(), e);
         }
-        optimizer.loadState(moments, state.get("optimizer_steps").asLong());
+        long[] perParam = new long[state.path("parameter_steps").size()];
+        for (int i = 0; i < perParam.length; i++) perParam[i] = state.get("parameter_steps").get(i).asLong();
+        optimizer.loadState(moments, state.get("optimizer_steps").asLong(), perParam);
         optimizer.zeroGrad();
         moments.forEach((n, values) -> {
             if (!n.startsWith(PENDING_GRAD)) return;

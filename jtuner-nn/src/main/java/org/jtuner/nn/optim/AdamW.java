@@ -20,6 +20,7 @@ public final class AdamW implements AutoCloseable {
     private final double beta1, beta2, eps, weightDecay;
     private final List<Tensor> exp = new ArrayList<>(), expSq = new ArrayList<>();
     private long step;
+    private final long[] paramSteps; // torch counts steps per parameter: one without a gradient is not stepped
 
     public AdamW(Map<String, Parameter> trainable, double beta1, double beta2, double eps, double weightDecay) {
         this.names = new ArrayList<>(trainable.keySet());
@@ -28,6 +29,7 @@ public final class AdamW implements AutoCloseable {
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
+        this.paramSteps = new long[trainable.size()];
         for (Parameter p : params) {
             if (!p.trainable()) throw new IllegalArgumentException("AdamW was given a frozen parameter");
             exp.add(Scope.unscoped(() -> Tensor.zeros(p.shape())));
@@ -38,10 +40,11 @@ public final class AdamW implements AutoCloseable {
     /** Applies one update with learning rate {@code lr} to every parameter that has a gradient. */
     public void step(double lr) {
         step++;
-        double bc1 = 1 - Math.pow(beta1, step), bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
         for (int i = 0; i < params.size(); i++) {
             Tensor p = params.get(i).value(), g = p.grad();
             if (g == null) continue;
+            long t = ++paramSteps[i];
+            double bc1 = 1 - Math.pow(beta1, t), bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
             if (p.dtype() != DType.F32) {
                 throw new IllegalStateException("AdamW updates F32 weights; '" + names.get(i) + "' is " + p.dtype()
                         + " (keep F32 master weights for trainable parameters)");
@@ -58,6 +61,11 @@ public final class AdamW implements AutoCloseable {
         return step;
     }
 
+    /** Steps taken by each parameter, in the order of the map given to the constructor (for checkpoints). */
+    public long[] parameterSteps() {
+        return paramSteps.clone();
+    }
+
     /** Moment buffers by parameter name, for checkpoints: {@code name.exp_avg}, {@code name.exp_avg_sq}. */
     public Map<String, Tensor> state() {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -69,7 +77,16 @@ public final class AdamW implements AutoCloseable {
     }
 
     /** Restores moments and the step count written by {@link #state()}. */
-    public void loadState(Map<String, float[]> state, long stepCount) {
+    public void loadState(Map<String, float[]> state, long stepCount, long[] parameterSteps) {
+        if (parameterSteps.length != paramSteps.length) {
+            throw new IllegalArgumentException("optimizer state has step counts for " + parameterSteps.length
+                    + " parameters, this optimizer has " + paramSteps.length);
+        }
+        System.arraycopy(parameterSteps, 0, paramSteps, 0, paramSteps.length);
+        loadState(state, stepCount);
+    }
+
+    private void loadState(Map<String, float[]> state, long stepCount) {
         for (int i = 0; i < names.size(); i++) {
             float[] m = state.get(names.get(i) + ".exp_avg"), v = state.get(names.get(i) + ".exp_avg_sq");
             if (m == null || v == null) {

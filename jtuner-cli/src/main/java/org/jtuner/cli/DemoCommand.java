@@ -1,0 +1,29 @@
+package org.jtuner.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import org.jtuner.train.demo.Demo;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jtuner demo}: the LLaVA recipe in miniature on the CPU, from nothing. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Generate a tiny visual QA task and a tiny LLaVA, train stage 1 and stage 2 (LoRA), report accuracy.")
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Where everything is written (default: work_dirs/demo).")
+    Path workDir = Path.of("work_dirs", "demo");
+
+    @Option(names = "--samples", description = "Training samples to generate (default: ${DEFAULT-VALUE}).")
+    int samples = 3000;
+
+    @Option(names = "--held-out", description = "Held-out questions to evaluate (default: ${DEFAULT-VALUE}).")
+    int heldOut = 200;
+
+    @Override
+    public Integer call() {
+        Demo.run(workDir, samples, heldOut, System.out);
+        return 0;
+    }
+}
