@@ -49,6 +49,8 @@ public final class Demo {
             List<ShapesDataset.Sample> train = ShapesDataset.generate(data, "train", trainSamples, 0.15, IMAGE_SIZE, 1);
             List<ShapesDataset.Sample> test = ShapesDataset.generate(data, "test", heldOut, 0.15, IMAGE_SIZE, 2);
             ShapesDataset.writeJson(data.resolve("train.json"), train);
+            ShapesDataset.writeJson(data.resolve("text.json"), train.stream()
+                    .map(s -> new ShapesDataset.Sample(s.id(), null, s.question(), s.answer())).toList());
             List<String> words = new ArrayList<>(ShapesDataset.vocabulary());
             words.addAll(List.of("USER", "ASSISTANT"));
             Path llm = models.resolve("tiny-llm"), vision = models.resolve("tiny-clip");
@@ -57,12 +59,22 @@ public final class Demo {
             writeVision(vision);
             out.printf("demo: tokenizer (%d tokens), tiny LLM and tiny CLIP written to %s%n", vocab, models);
 
-            List<String> common = List.of("model.llm=" + llm, "model.vision_encoder=" + vision,
-                    "data.files=[" + data.resolve("train.json") + "]", "data.image_folder=" + data,
+            List<String> paths = List.of("model.vision_encoder=" + vision, "data.image_folder=" + data,
                     "data.image_processor=" + vision, "data.tokenizer=" + llm);
-            var stage1 = TrainRun.resolve("demo_pretrain", common);
-            double before = accuracy(stage1, null, test, data, out, "before");
+            List<String> stage0Keys = new ArrayList<>(paths);
+            stage0Keys.addAll(List.of("model.llm=" + llm, "data.files=[" + data.resolve("text.json") + "]"));
+            var stage0 = TrainRun.resolve("demo_llm", stage0Keys);
+            double before = accuracy(stage0, null, test, data, out, "before");
 
+            out.println("demo: stage 0 (the tiny LLM learns the task's language from its text, as a pretrained LLM would)");
+            Path work0 = workDir.resolve("stage0");
+            TrainRun.Result r0 = TrainRun.run(stage0, work0, null, out);
+            Path pretrainedLlm = models.resolve("tiny-llm-pretrained");
+            exportLanguageModel(stage0, r0.finalCheckpoint(), llm, pretrainedLlm);
+
+            List<String> common = new ArrayList<>(paths);
+            common.addAll(List.of("model.llm=" + pretrainedLlm, "data.files=[" + data.resolve("train.json") + "]"));
+            var stage1 = TrainRun.resolve("demo_pretrain", common);
             out.println("demo: stage 1 (pretrain: projector only)");
             Path work1 = workDir.resolve("stage1");
             TrainRun.run(stage1, work1, null, out);
@@ -74,8 +86,8 @@ public final class Demo {
             Path work2 = workDir.resolve("stage2");
             TrainRun.Result r2 = TrainRun.run(stage2, work2, null, out);
             double after = accuracy(stage2, r2.finalCheckpoint(), test, data, out, "after");
-            out.printf(Locale.ROOT, "demo: finished in %.0f s; work dirs %s and %s (metrics.jsonl, loss.png)%n",
-                    (System.nanoTime() - started) / 1e9, work1, work2);
+            out.printf(Locale.ROOT, "demo: finished in %.0f s; work dirs %s, %s and %s (metrics.jsonl, loss.png)%n",
+                    (System.nanoTime() - started) / 1e9, work0, work1, work2);
             out.printf(Locale.ROOT, "demo: held-out accuracy before %.0f%% after %.0f%%%n", 100 * before, 100 * after);
             return new Result(before, after);
         } catch (IOException e) {
@@ -97,12 +109,12 @@ public final class Demo {
         }
     }
 
-    /** The demo's vision encoder: CLIP, 32×32 images, patch 8 (16 patches), hidden 64, 3 layers. */
+    /** The demo's vision encoder: CLIP, 32×32 images, patch 8 (16 patches), hidden 64, 2 layers. */
     static void writeVision(Path dir) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode c = json.createObjectNode()
                 .put("model_type", "clip_vision_model").put("hidden_size", 64).put("intermediate_size", 128)
-                .put("num_hidden_layers", 3).put("num_attention_heads", 4).put("image_size", IMAGE_SIZE)
+                .put("num_hidden_layers", 2).put("num_attention_heads", 4).put("image_size", IMAGE_SIZE)
                 .put("patch_size", 8).put("num_channels", 3).put("hidden_act", "quick_gelu")
                 .put("layer_norm_eps", 1e-5).put("projection_dim", 64);
         try (ClipVisionModel tower = ClipVisionModel.create(ClipVisionConfig.fromJson(c), new Random(13))) {
@@ -116,6 +128,20 @@ public final class Demo {
         p.putObject("size").put("shortest_edge", IMAGE_SIZE);
         p.putObject("crop_size").put("height", IMAGE_SIZE).put("width", IMAGE_SIZE);
         json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("preprocessor_config.json").toFile(), p);
+    }
+
+    /** Writes the LLM of a stage-0 checkpoint as a Hugging Face folder, with the tokenizer files beside it. */
+    static void exportLanguageModel(ObjectNode tree, Path checkpoint, Path tokenizerDir, Path out) throws IOException {
+        RunConfig config = RunConfig.bind(tree, "demo");
+        RunConfig.ModelConfig c = config.model();
+        try (LlavaForConditionalGeneration model = ModelSetup.build(new RunConfig.ModelConfig(null, c.llm(),
+                c.visionEncoder(), c.projectorDepth(), c.visionFeatureLayer(), c.visionFeatureSelect(), false, true,
+                null, null, checkpoint.toString()), "fp32", -200, new Random(0))) {
+            model.languageModel().save(out);
+        }
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
+            Files.copy(tokenizerDir.resolve(f), out.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     /** Held-out accuracy: the greedy answer equals the expected word. */
