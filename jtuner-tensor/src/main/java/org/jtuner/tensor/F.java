@@ -231,33 +231,38 @@ public final class F {
 
     // ------------------------------------------------------------------ rotary embedding and attention
 
-    /**
-     * cos and sin tables [B, T, dim] for rotary embedding at the given positions [B, T] (I32), as Hugging Face
-     * computes them: inv_freq = 1 / theta^(2i/dim) (divided by {@code linearScale} for linear scaling),
-     * angles = position · inv_freq in float32, duplicated across both halves.
-     */
-    public static Tensor[] ropeTables(Tensor positions, int dim, double theta, double linearScale) {
-        int[] pos = positions.toIntArray();
-        int[] sp = positions.shape();
-        float[] invFreq = new float[dim / 2];
-        for (int i = 0; i < dim / 2; i++) {
+    /** Hugging Face's inv_freq: 1 / theta^(2i/dim) in float32, divided by {@code linearScale} (linear scaling). */
+    public static float[] ropeInverseFrequencies(int dim, double theta, double linearScale) {
+        float[] inv = new float[dim / 2];
+        for (int i = 0; i < inv.length; i++) {
             float exponent = (float) (2 * i) / dim;
-            invFreq[i] = (float) (1.0 / Math.pow(theta, exponent));
-            invFreq[i] = (float) (invFreq[i] / linearScale);
+            inv[i] = (float) (1.0 / (float) Math.pow(theta, exponent));
+            if (linearScale != 1) inv[i] = (float) (inv[i] / linearScale);
         }
-        float[] cos = new float[pos.length * dim], sin = new float[pos.length * dim];
-        for (int p = 0; p < pos.length; p++) {
-            for (int i = 0; i < dim / 2; i++) {
-                float angle = (float) pos[p] * invFreq[i];
+        return inv;
+    }
+
+    /**
+     * cos and sin tables [B, T, 2·invFreq.length] for rotary embedding at positions [B, T] (row-major), as
+     * transformers computes them: angle = position · inv_freq in float32, duplicated across both halves.
+     */
+    public static Tensor[] ropeTables(Device device, int[] positions, int batch, int length, float[] invFreq) {
+        int half = invFreq.length, dim = 2 * half;
+        if (positions.length != batch * length) {
+            throw new IllegalArgumentException("ropeTables: " + positions.length + " positions for [" + batch + ", " + length + "]");
+        }
+        float[] cos = new float[positions.length * dim], sin = new float[positions.length * dim];
+        for (int p = 0; p < positions.length; p++) {
+            for (int i = 0; i < half; i++) {
+                float angle = (float) positions[p] * invFreq[i];
                 float c = (float) Math.cos(angle), s = (float) Math.sin(angle);
                 cos[p * dim + i] = c;
-                cos[p * dim + i + dim / 2] = c;
+                cos[p * dim + i + half] = c;
                 sin[p * dim + i] = s;
-                sin[p * dim + i + dim / 2] = s;
+                sin[p * dim + i + half] = s;
             }
         }
-        int[] shape = {sp.length == 2 ? sp[0] : 1, sp[sp.length - 1], dim};
-        return new Tensor[] {Tensor.of(positions.device(), cos, shape), Tensor.of(positions.device(), sin, shape)};
+        return new Tensor[] {Tensor.of(device, cos, batch, length, dim), Tensor.of(device, sin, batch, length, dim)};
     }
 
     /** Rotary embedding of x [B, H, T, D] with tables cos, sin [B, T, D] (rotate_half convention). */

@@ -550,7 +550,7 @@ class BackendConformanceTest {
         int[] pos = {0, 1, 2, 3, 4, 7, 8, 9, 10, 11};
         Tensor positions = Tensor.ofInts(dev, pos, b, t);
         for (double scale : new double[] {1.0, 4.0}) {
-            Tensor[] cs = F.ropeTables(positions, dim, 10000, scale);
+            Tensor[] cs = F.ropeTables(dev, pos, b, t, F.ropeInverseFrequencies(dim, 10000, scale));
             double[] xv = d(x), e = new double[xv.length];
             for (int bi = 0; bi < b; bi++) {
                 for (int hi = 0; hi < h; hi++) {

@@ -24,7 +24,7 @@ class NoLeakTest {
         int[] pos = new int[batch * seq];
         for (int i = 0; i < pos.length; i++) pos[i] = i % seq;
         Tensor positions = Tensor.ofInts(pos, batch, seq);
-        Tensor[] rope = F.ropeTables(positions, headDim, 10000, 1);
+        Tensor[] rope = F.ropeTables(Device.CPU, pos, batch, seq, F.ropeInverseFrequencies(headDim, 10000, 1));
         CpuBackend cpu = CpuBackend.INSTANCE;
 
         long liveAfterWarmup = 0, cachedAfterWarmup = 0;

@@ -2,6 +2,7 @@ package org.jtuner.models.llama;
 
 import org.jtuner.io.config.RopeParameters;
 import org.jtuner.tensor.Device;
+import org.jtuner.tensor.F;
 import org.jtuner.tensor.Tensor;
 
 /**
@@ -11,20 +12,14 @@ import org.jtuner.tensor.Tensor;
  */
 public final class RotaryEmbedding {
     private final float[] invFreq; // [dim / 2]
-    private final int dim;
 
     public RotaryEmbedding(RopeParameters rope, int headDim) {
-        this.dim = headDim;
         this.invFreq = inverseFrequencies(rope, headDim);
     }
 
     /** inv_freq[i] = 1 / theta^(2i/dim) in float32, then scaled as the rope type says. */
     static float[] inverseFrequencies(RopeParameters rope, int dim) {
-        float[] inv = new float[dim / 2];
-        for (int i = 0; i < inv.length; i++) {
-            float exponent = (float) (2 * i) / dim;
-            inv[i] = (float) (1.0 / (float) Math.pow(rope.theta(), exponent));
-        }
+        float[] inv = F.ropeInverseFrequencies(dim, rope.theta(), 1);
         switch (rope.type()) {
             case "default" -> { }
             case "linear" -> {
@@ -56,18 +51,6 @@ public final class RotaryEmbedding {
 
     /** cos and sin [B, T, dim] for positions [B, T] (row-major). */
     public Tensor[] tables(Device device, int[] positions, int batch, int length) {
-        int half = dim / 2;
-        float[] cos = new float[positions.length * dim], sin = new float[positions.length * dim];
-        for (int p = 0; p < positions.length; p++) {
-            for (int i = 0; i < half; i++) {
-                float angle = (float) positions[p] * invFreq[i];
-                float c = (float) Math.cos(angle), s = (float) Math.sin(angle);
-                cos[p * dim + i] = c;
-                cos[p * dim + i + half] = c;
-                sin[p * dim + i] = s;
-                sin[p * dim + i + half] = s;
-            }
-        }
-        return new Tensor[] {Tensor.of(device, cos, batch, length, dim), Tensor.of(device, sin, batch, length, dim)};
+        return F.ropeTables(device, positions, batch, length, invFreq);
     }
 }

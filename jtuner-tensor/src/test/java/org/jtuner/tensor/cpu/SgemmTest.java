@@ -94,7 +94,8 @@ class SgemmTest {
                 {2, 3, 4}, {7, 7, 7}, {13, 13, 13}, {17, 17, 17}, {33, 33, 33}, {65, 65, 65}, {127, 127, 127},
                 {257, 257, 257}, {7, 13, 17}, {17, 13, 7}, {5, 33, 65}, {65, 33, 5}, {6, 32, 256}, {12, 64, 512},
                 {31, 47, 129}, {100, 200, 300}, {257, 31, 513}, {31, 1025, 70}, {1537, 17, 40}, {130, 515, 257},
-                {40, 40, 4099}, {1, 64, 4096},
+                {40, 40, 4099}, {1, 64, 4096}, {9, 9, 9}, {12, 40, 3}, {40, 12, 3}, {13, 9, 1}, {8, 100, 50},
+                {100, 8, 50}, {3, 1000, 20}, {1000, 3, 20}, {4, 17, 2000}, {17, 4, 2000}, {5, 5, 5},
         };
         List<Arguments> args = new ArrayList<>();
         for (int[] s : shapes)
@@ -194,6 +195,23 @@ class SgemmTest {
         }
     }
 
+    @ParameterizedTest(name = "transA={0} transB={1}")
+    @MethodSource("transposes")
+    void parallelResultIsBitIdenticalToSequential(boolean transA, boolean transB) {
+        // Each element of C is summed in the same order whichever thread computes it: no dependence on timing.
+        for (int[] s : new int[][] {{301, 257, 600}, {3, 5000, 300}, {5000, 3, 300}}) {
+            int m = s[0], n = s[1], k = s[2];
+            try (Arena shared = Arena.ofShared(); Arena confined = Arena.ofConfined()) {
+                Problem p = dense(shared, 7, 2, m, n, k, transA, transB, true);
+                MemorySegment a = copy(confined, p.a(), false), b = copy(confined, p.b(), false);
+                MemorySegment c = copy(confined, p.c(), false);
+                Sgemm.gemm(2, m, n, k, p.a(), 0, p.aStride(), transA, p.b(), 0, p.bStride(), transB, p.c(), 0, p.cStride(), true);
+                Sgemm.gemm(2, m, n, k, a, 0, p.aStride(), transA, b, 0, p.bStride(), transB, c, 0, p.cStride(), true);
+                assertThat(c.mismatch(p.c())).as("%dx%dx%d", m, n, k).isEqualTo(-1L);
+            }
+        }
+    }
+
     @Test
     void zeroSizes() {
         try (Arena arena = Arena.ofShared()) {
@@ -238,8 +256,11 @@ class SgemmTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Sgemm.gemm(1, 1, 1, 1, s, -1, 0, false, s, 0, 0, false, s, 0, 0, false))
                 .isInstanceOf(IllegalArgumentException.class);
-        // Out of the segment's bounds: the segment access fails rather than reading foreign memory.
+        // Operands that do not fit their segments are rejected before anything is written.
         assertThatThrownBy(() -> Sgemm.gemm(1, 8, 8, 8, s, 0, 0, false, s, 0, 0, false, s, 0, 0, false))
                 .isInstanceOf(IndexOutOfBoundsException.class);
+        MemorySegment big = Arena.global().allocate(4096, 64);
+        assertThatThrownBy(() -> Sgemm.gemm(2, 16, 16, 16, big, 0, 1000, false, big, 0, 0, false, big, 0, 0, false))
+                .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("a needs");
     }
 }

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 
+import org.jtuner.data.config.Suggestions;
+
 /**
  * Binds a config tree onto records, with snake_case keys, and turns an unknown key into an error that names the
  * whole key path and the nearest valid key.
@@ -55,33 +57,8 @@ public final class StrictBinding {
         return dot < 0 ? key : path.substring(0, dot + 1) + key;
     }
 
-    /** The candidate with the smallest edit distance, if it is close enough to be a plausible typo. */
+    /** The nearest valid key, if close enough to be a plausible typo (the data config's rule). */
     public static String nearest(String key, Collection<String> candidates) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String c : candidates) {
-            int d = editDistance(key, c);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = c;
-            }
-        }
-        return best != null && bestDistance <= Math.max(2, key.length() / 2) ? best : null;
-    }
-
-    static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        return Suggestions.nearest(key, candidates);
     }
 }
