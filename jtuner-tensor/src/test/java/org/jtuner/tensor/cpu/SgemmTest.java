@@ -163,6 +163,17 @@ class SgemmTest {
 
     @ParameterizedTest(name = "transA={0} transB={1}")
     @MethodSource("transposes")
+    void bigOperandsArePackedInRounds(boolean transA, boolean transB) {
+        try (Arena arena = Arena.ofShared()) {
+            // op(B) over the per-round packing limit: packed in column chunks.
+            checkSampled(dense(arena, 5, 1, 40, 2100, 2100, transA, transB, true), 1000);
+            // Unshared B of many batch entries: several entries per round, then the rest.
+            checkSampled(dense(arena, 6, 6, 20, 1000, 1000, transA, transB, false), 1000);
+        }
+    }
+
+    @ParameterizedTest(name = "transA={0} transB={1}")
+    @MethodSource("transposes")
     void batches(boolean transA, boolean transB) {
         try (Arena arena = Arena.ofShared()) {
             for (int batch : new int[] {1, 2, 3, 5}) {
