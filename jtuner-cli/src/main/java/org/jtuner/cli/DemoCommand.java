@@ -16,7 +16,7 @@ final class DemoCommand implements Callable<Integer> {
     Path workDir = Path.of("work_dirs", "demo");
 
     @Option(names = "--samples", description = "Training samples to generate (default: ${DEFAULT-VALUE}).")
-    int samples = 5000;
+    int samples = 4000;
 
     @Option(names = "--held-out", description = "Held-out questions to evaluate (default: ${DEFAULT-VALUE}).")
     int heldOut = 200;

@@ -77,7 +77,8 @@ public final class Demo {
             var stage1 = TrainRun.resolve("demo_pretrain", common);
             out.println("demo: stage 1 (pretrain: projector only)");
             Path work1 = workDir.resolve("stage1");
-            TrainRun.run(stage1, work1, null, out);
+            TrainRun.Result r1 = TrainRun.run(stage1, work1, null, out);
+            accuracy(stage1, r1.finalCheckpoint(), test, data, out, "after stage 1");
 
             List<String> second = new ArrayList<>(common);
             second.add("model.pretrained_pth=" + work1);
@@ -109,12 +110,12 @@ public final class Demo {
         }
     }
 
-    /** The demo's vision encoder: CLIP, 32×32 images, patch 8 (16 patches), hidden 64, 2 layers. */
+    /** The demo's vision encoder: CLIP, 32×32 images, patch 8 (16 patches), hidden 64, 1 layer: feature layer -2 is then its patch embeddings. */
     static void writeVision(Path dir) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode c = json.createObjectNode()
                 .put("model_type", "clip_vision_model").put("hidden_size", 64).put("intermediate_size", 128)
-                .put("num_hidden_layers", 2).put("num_attention_heads", 4).put("image_size", IMAGE_SIZE)
+                .put("num_hidden_layers", 1).put("num_attention_heads", 4).put("image_size", IMAGE_SIZE)
                 .put("patch_size", 8).put("num_channels", 3).put("hidden_act", "quick_gelu")
                 .put("layer_norm_eps", 1e-5).put("projection_dim", 64);
         try (ClipVisionModel tower = ClipVisionModel.create(ClipVisionConfig.fromJson(c), new Random(13))) {

@@ -113,7 +113,7 @@ public final class ShapesDataset {
         g.fillRect(0, 0, size, size);
         g.setColor(RGB[color]);
         g.setStroke(new BasicStroke(1));
-        int s = size / (count == 1 ? 3 : 4);
+        int s = count == 1 ? size * 2 / 5 : size / 4;
         for (int k = 0; k < count; k++) {
             int cx, cy;
             if (count == 1) {
