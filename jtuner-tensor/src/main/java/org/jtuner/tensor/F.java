@@ -296,38 +296,37 @@ public final class F {
                     + v.describe() + " do not fit (need [B,H,T,D] and [B,Hkv,S,D] with H a multiple of Hkv)");
         }
         int batch = sq[0], heads = sq[1], t = sq[2], kvHeads = sk[1], s = sk[2], d = sq[3];
-        Tensor kk = repeatKv(k, heads / kvHeads), vv = repeatKv(v, heads / kvHeads);
-        Tensor scores = Ops.affine(Ops.matmul(q, false, kk, true), scale, 0); // [B, H, T, S]
-        Tensor mask = attentionMask(q.device(), batch, t, s, causal, keyMask);
+        int group = heads / kvHeads;
+        // The query heads that share a kv head are adjacent, so [B, H, T, D] viewed as [B, Hkv, group·T, D] lets
+        // each kv head serve its whole group in one product, with no copy of k and v per query head.
+        Tensor grouped = q.reshape(batch, kvHeads, group * t, d);
+        Tensor scores = Ops.affine(Ops.matmul(grouped, false, k, true), scale, 0); // [B, Hkv, group·T, S]
+        Tensor mask = attentionMask(q.device(), batch, t, s, causal, keyMask, group);
         if (mask != null) scores = Ops.add(scores, mask);
         Tensor probs = softmax(scores);
-        return Ops.matmul(probs, vv);
+        return Ops.matmul(probs, v).reshape(batch, heads, t, d);
     }
 
-    /** k [B, Hkv, S, D] → [B, Hkv * n, S, D], each kv head repeated n times consecutively. */
-    static Tensor repeatKv(Tensor k, int n) {
-        if (n == 1) return k;
-        int[] s = k.shape();
-        Tensor expanded = Ops.expand(k.reshape(s[0], s[1], 1, s[2], s[3]), s[0], s[1], n, s[2], s[3]);
-        return expanded.reshape(s[0], s[1] * n, s[2], s[3]);
-    }
-
-    /** An additive mask [B, 1, T, S] (0 or a large negative), or null when nothing is masked. */
-    static Tensor attentionMask(Device device, int batch, int t, int s, boolean causal, Tensor keyMask) {
+    /**
+     * An additive mask [B, 1, group·T, S] (0 or a large negative; the T query rows repeated for each query head of a
+     * kv group), or null when nothing is masked.
+     */
+    static Tensor attentionMask(Device device, int batch, int t, int s, boolean causal, Tensor keyMask, int group) {
         if (!causal && keyMask == null) return null;
         int[] keep = keyMask == null ? null : keyMask.toIntArray();
         if (keep != null && keep.length != batch * s) {
             throw new IllegalArgumentException("attention: key mask " + keyMask.describe() + " does not fit [" + batch + ", " + s + "]");
         }
-        float[] m = new float[batch * t * s];
+        float[] m = new float[batch * group * t * s];
         for (int b = 0; b < batch; b++) {
-            for (int i = 0; i < t; i++) {
+            for (int row = 0; row < group * t; row++) {
+                int i = row % t;
                 for (int j = 0; j < s; j++) {
                     boolean visible = (!causal || j <= i + (s - t)) && (keep == null || keep[b * s + j] != 0);
-                    m[(b * t + i) * s + j] = visible ? 0f : -1e30f;
+                    m[(b * group * t + row) * s + j] = visible ? 0f : -1e30f;
                 }
             }
         }
-        return Tensor.of(device, m, batch, 1, t, s);
+        return Tensor.of(device, m, batch, 1, group * t, s);
     }
 }

@@ -179,8 +179,12 @@ public final class CpuBackend implements Backend {
                     ob += idx * stB[d];
                 }
                 long oo = (long) r * last;
-                for (int i = 0; i < last; i++) {
-                    set(out, oo + i, ElementwiseKernels.apply(op, get(a, oa + i * la), get(b, ob + i * lb)));
+                if (la == 1 && lb == 1) {
+                    ElementwiseKernels.row(op, a, oa, b, ob, out, oo, last);
+                } else {
+                    for (int i = 0; i < last; i++) {
+                        set(out, oo + i, ElementwiseKernels.apply(op, get(a, oa + i * la), get(b, ob + i * lb)));
+                    }
                 }
             }
         });

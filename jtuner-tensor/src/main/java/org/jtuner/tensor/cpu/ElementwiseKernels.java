@@ -66,6 +66,13 @@ final class ElementwiseKernels {
         });
     }
 
+    /** out[oo + i] = a[ao + i] op b[bo + i] for i in [0, n): one contiguous row. */
+    static void row(Binary op, MemorySegment a, long ao, MemorySegment b, long bo, MemorySegment out, long oo, int n) {
+        int i = 0;
+        for (; i + S.length() <= n; i += S.length()) store(apply(op, load(a, ao + i), load(b, bo + i)), out, oo + i);
+        for (; i < n; i++) set(out, oo + i, apply(op, get(a, ao + i), get(b, bo + i)));
+    }
+
     static FloatVector apply(Binary op, FloatVector x, FloatVector y) {
         return switch (op) {
             case ADD -> x.add(y);

@@ -204,21 +204,24 @@ public final class Sgemm {
             final int panelsPerJob = Math.max(1, Math.min(nPanels, 4096 / kc0));
             final int jobsPerSlice = ceil(nPanels, panelsPerJob);
             final int packJobs = packedEntries * kBlocks * jobsPerSlice;
-            // Work units: (entry, rows, columns). Enough of them to balance the threads, none bigger than MU rows.
+            // Work: (entry, row panels, columns). With enough rows, the threads grab runs of row panels, shrinking as
+            // the work runs out (guided scheduling: both threads finish together); with few rows (e.g. m = 1 per
+            // entry), fixed units of rows × column groups.
+            final int totalPanels = nb * mPanels;
+            final boolean guided = threads > 1 && totalPanels >= 8 * threads;
             int want = threads == 1 ? 1 : 6 * threads;
-            int rowsPerUnit = Math.min(MU, ceil(mPanels * nb, want) * MR);
-            rowsPerUnit = Math.max(MR, Math.min(rowsPerUnit, mPanels * MR));
+            int rowsPerUnit = Math.max(MR, Math.min(Math.min(MU, ceil(totalPanels, want) * MR), mPanels * MR));
             final int rowUnits = ceil(m, rowsPerUnit);
-            // Few rows (e.g. m = 1): split the columns instead, in whole panels.
-            final int colUnits = Math.min(nPanels, Math.max(1, ceil(want, rowUnits * nb)));
+            final int colUnits = guided ? 1 : Math.min(nPanels, Math.max(1, ceil(want, rowUnits * nb)));
             final int rpu = rowsPerUnit, units = nb * rowUnits * colUnits;
-            if (threads == 1 || units == 1) {
+            if (threads == 1 || (!guided && units == 1)) {
                 for (int job = 0; job < packJobs; job++) pack(job, b0, j0, j1, kBlocks, jobsPerSlice, panelsPerJob, nPanels, entryFloats, bp);
                 for (int u = 0; u < units; u++) unit(u, b0, j0, j1, rowUnits, colUnits, rpu, nPanels, bShared, entryFloats, bp);
                 return;
             }
-            final AtomicInteger nextJob = new AtomicInteger(), jobsDone = new AtomicInteger(), nextUnit = new AtomicInteger();
+            final AtomicInteger nextJob = new AtomicInteger(), jobsDone = new AtomicInteger(), next = new AtomicInteger();
             final AtomicBoolean failed = new AtomicBoolean();
+            final int maxGrab = MU / MR, minGrab = 4;
             Parallel.forRange(threads, 1, (from, to) -> {
                 // Pack jobs go to whoever asks; a thread only waits for jobs that another running thread has taken,
                 // so this cannot deadlock when the pool runs the chunks one after another.
@@ -237,8 +240,17 @@ public final class Sgemm {
                     else Thread.yield(); // the packing thread was descheduled: let it run
                 }
                 if (failed.get()) return;
-                for (int u; (u = nextUnit.getAndIncrement()) < units; )
-                    unit(u, b0, j0, j1, rowUnits, colUnits, rpu, nPanels, bShared, entryFloats, bp);
+                if (!guided) {
+                    for (int u; (u = next.getAndIncrement()) < units; )
+                        unit(u, b0, j0, j1, rowUnits, colUnits, rpu, nPanels, bShared, entryFloats, bp);
+                    return;
+                }
+                for (int cur; (cur = next.get()) < totalPanels; ) {
+                    int e = cur / mPanels, first = cur % mPanels;
+                    int grab = Math.min(mPanels - first, Math.clamp((totalPanels - cur) / (2 * threads), minGrab, maxGrab));
+                    if (next.compareAndSet(cur, cur + grab))
+                        rows(b0 + e, e, first * MR, Math.min(m, (first + grab) * MR), j0, j1, 0, nPanels, nPanels, bShared, entryFloats, bp);
+                }
             });
         }
 
@@ -259,15 +271,22 @@ public final class Sgemm {
             }
         }
 
-        /** Runs one work unit: rows × columns of one batch entry, all of k. */
+        /** Runs one fixed work unit: rows × columns of one batch entry. */
         private void unit(int u, int b0, int j0, int j1, int rowUnits, int colUnits, int rowsPerUnit, int nPanels,
                           boolean bShared, long entryFloats, float[] bp) {
             int cu = u % colUnits, rest = u / colUnits;
             int ru = rest % rowUnits, e = rest / rowUnits;
             int i0 = ru * rowsPerUnit, i1 = Math.min(m, i0 + rowsPerUnit);
             int jp0 = (int) ((long) nPanels * cu / colUnits), jp1 = (int) ((long) nPanels * (cu + 1) / colUnits);
-            if (i0 >= i1 || jp0 >= jp1) return;
-            int bi = b0 + e;
+            if (i0 < i1 && jp0 < jp1) rows(b0 + e, e, i0, i1, j0, j1, jp0, jp1, nPanels, bShared, entryFloats, bp);
+        }
+
+        /**
+         * Rows [i0, i1) of batch entry {@code bi} (packed-B entry {@code e}), column panels [jp0, jp1) of the round's
+         * columns [j0, j1), all of k: packs the rows of A one k slice at a time and sweeps them against packed B.
+         */
+        private void rows(int bi, int e, int i0, int i1, int j0, int j1, int jp0, int jp1, int nPanels, boolean bShared,
+                          long entryFloats, float[] bp) {
             long aBase = aOffset + bi * aBatchStride, cBase = cOffset + bi * cBatchStride;
             long bpEntry = bShared ? 0 : e * entryFloats;
             Scratch s = SCRATCH.get();
