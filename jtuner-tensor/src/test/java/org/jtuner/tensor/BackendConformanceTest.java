@@ -545,7 +545,11 @@ class BackendConformanceTest {
     @ParameterizedTest
     @MethodSource("devices")
     void ropeMatchesRotateHalfWithScaling(Device dev) {
-        int b = 2, h = 3, t = 5, dim = 8;
+        for (int dim : new int[] {8, 40}) ropeCase(dev, dim); // 40: a vector body and a scalar tail
+    }
+
+    private void ropeCase(Device dev, int dim) {
+        int b = 2, h = 3, t = 5;
         Tensor x = leaf(dev, b, h, t, dim);
         int[] pos = {0, 1, 2, 3, 4, 7, 8, 9, 10, 11};
         Tensor positions = Tensor.ofInts(dev, pos, b, t);

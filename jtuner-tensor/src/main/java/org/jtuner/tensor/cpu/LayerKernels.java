@@ -215,7 +215,12 @@ final class LayerKernels {
                     for (int i = 0; i < width; i++) set(gx, o + i, get(gy, o + i) - (float) Math.exp(get(y, o + i)) * total);
                 } else {
                     float d = dot(gy, o, y, o, width);
-                    for (int i = 0; i < width; i++) set(gx, o + i, get(y, o + i) * (get(gy, o + i) - d));
+                    FloatVector dv = FloatVector.broadcast(S, d);
+                    int i = 0;
+                    for (; i + S.length() <= width; i += S.length()) {
+                        store(load(y, o + i).mul(load(gy, o + i).sub(dv)), gx, o + i);
+                    }
+                    for (; i < width; i++) set(gx, o + i, get(y, o + i) * (get(gy, o + i) - d));
                 }
             }
         });
@@ -311,7 +316,20 @@ final class LayerKernels {
                 int b = bh / heads;
                 for (int t = 0; t < seq; t++) {
                     long xo = ((long) bh * seq + t) * dim, co = ((long) b * seq + t) * dim;
-                    for (int i = 0; i < half; i++) {
+                    int i = 0;
+                    for (; i + S.length() <= half; i += S.length()) {
+                        FloatVector x1 = load(x, xo + i), x2 = load(x, xo + i + half);
+                        FloatVector c1 = load(cos, co + i), c2 = load(cos, co + i + half);
+                        FloatVector s1 = load(sin, co + i), s2 = load(sin, co + i + half);
+                        if (!inverse) {
+                            store(x1.mul(c1).sub(x2.mul(s1)), y, xo + i);
+                            store(x2.mul(c2).add(x1.mul(s2)), y, xo + i + half);
+                        } else {
+                            store(x1.mul(c1).add(x2.mul(s2)), y, xo + i);
+                            store(x2.mul(c2).sub(x1.mul(s1)), y, xo + i + half);
+                        }
+                    }
+                    for (; i < half; i++) {
                         float x1 = get(x, xo + i), x2 = get(x, xo + i + half);
                         float c1 = get(cos, co + i), c2 = get(cos, co + i + half);
                         float s1 = get(sin, co + i), s2 = get(sin, co + i + half);
