@@ -158,8 +158,9 @@ public final class Trainer implements AutoCloseable {
                 windowSeconds += r.seconds();
                 progress.update(r, totalIters);
                 if (!Double.isFinite(r.loss())) {
-                    ObjectNode e = JSON.createObjectNode().put("event", "skipped_non_finite_loss").put("step", r.iteration());
-                    metrics.event(e);
+                    // an empty batch (every sample skipped as bad) also reports no loss
+                    String event = r.tokens() == 0 ? "empty_batch" : "skipped_non_finite_loss";
+                    metrics.event(JSON.createObjectNode().put("event", event).put("step", r.iteration()));
                 }
                 boolean last = iteration == totalIters;
                 if (Double.isFinite(r.loss()) && (iteration % config.logging().logSteps() == 0 || last || iteration == 1)) {
