@@ -35,9 +35,12 @@ import org.jtuner.tensor.cpu.Parallel;
  * the projected features take the first 64 positions of each row, the text tokens follow; labels are random ids at
  * the text positions and -100 at the image positions, and the loss is transformers' shifted causal-LM mean.
  *
- * <p>Usage: {@code TrainStepBench [--steps N] [--warmup W] [small] [medium]}. Per size it prints
- * {@code jtuner <size> step_ms <median> tokens_per_s <x> fwd_ms <f> bwd_ms <b> opt_ms <o> loss <first>..<last>
- * params <n> threads <t> steps <all step times>}, medians over the timed steps.
+ * <p>Usage: {@code TrainStepBench [--steps N] [--warmup W] [--warmup-s S] [small] [medium]}: N timed steps after a
+ * warm-up of at least W steps and S seconds (the JIT compiles the kernels during the first few steps). Per size it
+ * prints {@code jtuner <size> step_ms <median> tokens_per_s <x> fwd_ms <f> bwd_ms <b> opt_ms <o> loss <first>..<last>
+ * params <n> threads <t> warmup <steps> steps <all step times>}, medians over the timed steps. With
+ * {@code -Dbench.marks=true} it also prints {@code marks <size> timed_epoch_ms <from> <to>}: the timed steps'
+ * wall-clock window (to keep only those samples of a JFR recording).
  */
 public final class TrainStepBench {
     /** One benchmark size. */
@@ -60,19 +63,21 @@ public final class TrainStepBench {
 
     public static void main(String[] args) {
         int steps = 5, warmup = 3;
+        double warmupSeconds = 0;
         List<Size> sizes = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--warmup-s" -> warmupSeconds = Double.parseDouble(args[++i]);
                 case "small" -> sizes.add(SMALL);
                 case "medium" -> sizes.add(MEDIUM);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (usage: TrainStepBench [--steps N] [--warmup W] [small] [medium])");
+                        + " (usage: TrainStepBench [--steps N] [--warmup W] [--warmup-s S] [small] [medium])");
             }
         }
         if (sizes.isEmpty()) sizes = List.of(SMALL, MEDIUM);
-        for (Size size : sizes) run(size, warmup, steps);
+        for (Size size : sizes) run(size, warmup, warmupSeconds, steps);
     }
 
     static LlavaConfig config(Size z) {
@@ -99,7 +104,7 @@ public final class TrainStepBench {
         return LlavaConfig.fromJson(json);
     }
 
-    static void run(Size z, int warmup, int steps) {
+    static void run(Size z, int minWarmup, double warmupSeconds, int steps) {
         Random random = new Random(0);
         int b = z.batch, t = z.sequence(), img = z.imageTokens();
         int[] ids = new int[b * t], labels = new int[b * t], mask = new int[b * t];
@@ -126,8 +131,14 @@ public final class TrainStepBench {
             Tensor pixels = Tensor.randn(random, 1.0, b, 3, z.image, z.image);
             double[] total = new double[steps], fwd = new double[steps], bwd = new double[steps], opt = new double[steps];
             double firstLoss = Double.NaN, lastLoss = Double.NaN;
+            long timedFrom = 0, started = System.nanoTime();
+            int warmup = -1; // known once the warm-up ends: at least minWarmup steps and warmupSeconds
             try (AdamW optimizer = new AdamW(trainable, 0.9, 0.999, 1e-8, WEIGHT_DECAY)) {
-                for (int i = 0; i < warmup + steps; i++) {
+                for (int i = 0; warmup < 0 || i < warmup + steps; i++) {
+                    if (warmup < 0 && i >= minWarmup && (System.nanoTime() - started) / 1e9 >= warmupSeconds) {
+                        warmup = i;
+                        timedFrom = System.currentTimeMillis();
+                    }
                     long t0 = System.nanoTime(), t1, t2;
                     double loss;
                     try (Scope s = Scope.open()) {
@@ -145,7 +156,7 @@ public final class TrainStepBench {
                     if (!Double.isFinite(loss)) throw new IllegalStateException("loss is " + loss + " at step " + i);
                     if (i == 0) firstLoss = loss;
                     lastLoss = loss;
-                    if (i >= warmup) {
+                    if (warmup >= 0) {
                         int k = i - warmup;
                         total[k] = (t3 - t0) / 1e6;
                         fwd[k] = (t1 - t0) / 1e6;
@@ -159,13 +170,16 @@ public final class TrainStepBench {
                 labelIds.close();
                 pixels.close();
             }
+            if (Boolean.getBoolean("bench.marks")) { // the timed steps' wall-clock window, to filter a JFR recording
+                System.out.printf(Locale.ROOT, "marks %s timed_epoch_ms %d %d%n", z.name, timedFrom, System.currentTimeMillis());
+            }
             double ms = median(total);
             StringBuilder all = new StringBuilder();
             for (double d : total) all.append(all.isEmpty() ? "" : ",").append(String.format(Locale.ROOT, "%.0f", d));
             System.out.printf(Locale.ROOT, "jtuner %s step_ms %.1f tokens_per_s %.1f fwd_ms %.1f bwd_ms %.1f opt_ms %.1f "
-                            + "loss %.4f..%.4f params %d threads %d steps %s%n",
+                            + "loss %.4f..%.4f params %d threads %d warmup %d steps %s%n",
                     z.name, ms, b * t / (ms / 1000), median(fwd), median(bwd), median(opt), firstLoss, lastLoss,
-                    params, Parallel.threads(), all);
+                    params, Parallel.threads(), warmup, all);
         }
     }
 
