@@ -7,6 +7,9 @@ import static org.jtuner.tensor.cpu.ElementwiseKernels.get;
 import static org.jtuner.tensor.cpu.ElementwiseKernels.set;
 
 import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 import org.jtuner.tensor.Backend;
@@ -528,13 +531,29 @@ public final class CpuBackend implements Backend {
         float decay = (float) (1 - lr * weightDecay), w1 = (float) (1 - beta1), b2 = (float) beta2, w2 = (float) (1 - beta2);
         float stepSize = (float) (lr / biasCorrection1), bc2 = (float) biasCorrection2Sqrt, e = (float) eps;
         Parallel.forRange((int) p.numel(), ElementwiseKernels.GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) {
+            VectorSpecies<Float> sp = ElementwiseKernels.S;
+            int i = from;
+            // The same operations in the same order as the scalar tail, so every element gets the same bits.
+            for (; i + sp.length() <= to; i += sp.length()) {
+                long at = (long) i << 2;
+                FloatVector gi = FloatVector.fromMemorySegment(sp, gs, at, ElementwiseKernels.LE);
+                FloatVector mi = FloatVector.fromMemorySegment(sp, ms, at, ElementwiseKernels.LE);
+                FloatVector vi = FloatVector.fromMemorySegment(sp, vs, at, ElementwiseKernels.LE);
+                mi = mi.add(gi.sub(mi).mul(w1));
+                vi = vi.mul(b2).add(gi.mul(w2).mul(gi));
+                FloatVector denom = vi.sqrt().div(bc2).add(e);
+                FloatVector pi = FloatVector.fromMemorySegment(sp, ps, at, ElementwiseKernels.LE).mul(decay);
+                pi.sub(mi.div(denom).mul(stepSize)).intoMemorySegment(ps, at, ElementwiseKernels.LE);
+                mi.intoMemorySegment(ms, at, ElementwiseKernels.LE);
+                vi.intoMemorySegment(vs, at, ElementwiseKernels.LE);
+            }
+            for (; i < to; i++) {
                 float gi = get(gs, i), mi = get(ms, i), vi = get(vs, i);
-                mi = mi + w1 * (gi - mi);          // torch: exp_avg.lerp_(grad, 1 - beta1)
-                vi = vi * b2 + w2 * gi * gi;        // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
+                mi = mi + (gi - mi) * w1;          // torch: exp_avg.lerp_(grad, 1 - beta1)
+                vi = vi * b2 + gi * w2 * gi;        // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
                 float denom = (float) Math.sqrt(vi) / bc2 + e;
                 float pi = get(ps, i) * decay;      // param.mul_(1 - lr * weight_decay)
-                set(ps, i, pi - stepSize * (mi / denom));
+                set(ps, i, pi - (mi / denom) * stepSize);
                 set(ms, i, mi);
                 set(vs, i, vi);
             }

@@ -28,14 +28,6 @@ final class ElementwiseKernels {
         s.set(JAVA_FLOAT_UNALIGNED, i << 2, v);
     }
 
-    static FloatVector load(MemorySegment s, long i) {
-        return FloatVector.fromMemorySegment(S, s, i << 2, LE);
-    }
-
-    static void store(FloatVector v, MemorySegment s, long i) {
-        v.intoMemorySegment(s, i << 2, LE);
-    }
-
     /** out[i] = a[i] op b[i] for equal shapes, or b[i % bn] when b repeats along rows (bn divides n). */
     static void binary(Binary op, MemorySegment a, MemorySegment b, MemorySegment out, int n, int bn, boolean aScalar) {
         Parallel.forRange(n, GRAIN, (from, to) -> {
@@ -48,7 +40,7 @@ final class ElementwiseKernels {
                 float bv = get(b, 0);
                 FloatVector bvv = FloatVector.broadcast(S, bv);
                 int i = from;
-                for (; i + S.length() <= to; i += S.length()) store(apply(op, load(a, i), bvv), out, i);
+                for (; i + S.length() <= to; i += S.length()) apply(op, FloatVector.fromMemorySegment(S, a, (long) (i) << 2, LE), bvv).intoMemorySegment(out, (long) (i) << 2, LE);
                 for (; i < to; i++) set(out, i, apply(op, get(a, i), bv));
                 return;
             }
@@ -58,7 +50,7 @@ final class ElementwiseKernels {
                 int run = Math.min(to - i, bn - j); // a stretch where b is contiguous
                 int k = 0;
                 for (; k + S.length() <= run; k += S.length()) {
-                    store(apply(op, load(a, i + k), load(b, j + k)), out, i + k);
+                    apply(op, FloatVector.fromMemorySegment(S, a, (long) (i + k) << 2, LE), FloatVector.fromMemorySegment(S, b, (long) (j + k) << 2, LE)).intoMemorySegment(out, (long) (i + k) << 2, LE);
                 }
                 for (; k < run; k++) set(out, i + k, apply(op, get(a, i + k), get(b, j + k)));
                 i += run;
@@ -69,7 +61,7 @@ final class ElementwiseKernels {
     /** out[oo + i] = a[ao + i] op b[bo + i] for i in [0, n): one contiguous row. */
     static void row(Binary op, MemorySegment a, long ao, MemorySegment b, long bo, MemorySegment out, long oo, int n) {
         int i = 0;
-        for (; i + S.length() <= n; i += S.length()) store(apply(op, load(a, ao + i), load(b, bo + i)), out, oo + i);
+        for (; i + S.length() <= n; i += S.length()) apply(op, FloatVector.fromMemorySegment(S, a, (long) (ao + i) << 2, LE), FloatVector.fromMemorySegment(S, b, (long) (bo + i) << 2, LE)).intoMemorySegment(out, (long) (oo + i) << 2, LE);
         for (; i < n; i++) set(out, oo + i, apply(op, get(a, ao + i), get(b, bo + i)));
     }
 
@@ -99,7 +91,7 @@ final class ElementwiseKernels {
         Parallel.forRange(n, GRAIN, (from, to) -> {
             FloatVector sv = FloatVector.broadcast(S, scale), hv = FloatVector.broadcast(S, shift);
             int i = from;
-            for (; i + S.length() <= to; i += S.length()) store(load(x, i).fma(sv, hv), out, i);
+            for (; i + S.length() <= to; i += S.length()) FloatVector.fromMemorySegment(S, x, (long) (i) << 2, LE).fma(sv, hv).intoMemorySegment(out, (long) (i) << 2, LE);
             for (; i < to; i++) set(out, i, Math.fma(get(x, i), scale, shift));
         });
     }
@@ -108,7 +100,7 @@ final class ElementwiseKernels {
         Parallel.forRange(n, GRAIN / 4, (from, to) -> {
             int i = from;
             if (vectorised(op)) {
-                for (; i + S.length() <= to; i += S.length()) store(applyVector(op, load(x, i)), out, i);
+                for (; i + S.length() <= to; i += S.length()) applyVector(op, FloatVector.fromMemorySegment(S, x, (long) (i) << 2, LE)).intoMemorySegment(out, (long) (i) << 2, LE);
             }
             for (; i < to; i++) set(out, i, (float) apply(op, get(x, i)));
         });

@@ -1,11 +1,10 @@
 package org.jtuner.tensor.cpu;
 
 import static org.jtuner.tensor.cpu.ElementwiseKernels.GRAIN;
+import static org.jtuner.tensor.cpu.ElementwiseKernels.LE;
 import static org.jtuner.tensor.cpu.ElementwiseKernels.S;
 import static org.jtuner.tensor.cpu.ElementwiseKernels.get;
-import static org.jtuner.tensor.cpu.ElementwiseKernels.load;
 import static org.jtuner.tensor.cpu.ElementwiseKernels.set;
-import static org.jtuner.tensor.cpu.ElementwiseKernels.store;
 
 import java.lang.foreign.MemorySegment;
 
@@ -38,7 +37,7 @@ final class LayerKernels {
     static float dot(MemorySegment a, long ai, MemorySegment b, long bi, int n) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
-        for (; i + S.length() <= n; i += S.length()) acc = load(a, ai + i).fma(load(b, bi + i), acc);
+        for (; i + S.length() <= n; i += S.length()) acc = FloatVector.fromMemorySegment(S, a, (long) (ai + i) << 2, LE).fma(FloatVector.fromMemorySegment(S, b, (long) (bi + i) << 2, LE), acc);
         float s = sumLanes(acc);
         for (; i < n; i++) s += get(a, ai + i) * get(b, bi + i);
         return s;
@@ -47,7 +46,7 @@ final class LayerKernels {
     static float sum(MemorySegment a, long ai, int n) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
-        for (; i + S.length() <= n; i += S.length()) acc = acc.add(load(a, ai + i));
+        for (; i + S.length() <= n; i += S.length()) acc = acc.add(FloatVector.fromMemorySegment(S, a, (long) (ai + i) << 2, LE));
         float s = sumLanes(acc);
         for (; i < n; i++) s += get(a, ai + i);
         return s;
@@ -56,7 +55,7 @@ final class LayerKernels {
     static float max(MemorySegment a, long ai, int n) {
         FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int i = 0;
-        for (; i + S.length() <= n; i += S.length()) acc = acc.max(load(a, ai + i));
+        for (; i + S.length() <= n; i += S.length()) acc = acc.max(FloatVector.fromMemorySegment(S, a, (long) (ai + i) << 2, LE));
         float m = acc.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) m = Math.max(m, get(a, ai + i));
         return m;
@@ -73,7 +72,7 @@ final class LayerKernels {
                 set(rstd, r, rs);
                 int i = 0;
                 for (; i + S.length() <= width; i += S.length()) {
-                    store(load(x, o + i).mul(rs).mul(load(w, i)), y, o + i);
+                    FloatVector.fromMemorySegment(S, x, (long) (o + i) << 2, LE).mul(rs).mul(FloatVector.fromMemorySegment(S, w, (long) (i) << 2, LE)).intoMemorySegment(y, (long) (o + i) << 2, LE);
                 }
                 for (; i < width; i++) set(y, o + i, get(x, o + i) * rs * get(w, i));
             }
@@ -183,8 +182,8 @@ final class LayerKernels {
                 FloatVector acc = FloatVector.zero(S);
                 int i = 0;
                 for (; i + S.length() <= width; i += S.length()) {
-                    FloatVector e = VectorMath.exp(load(x, o + i).sub(mv));
-                    if (!log) store(e, y, o + i);
+                    FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, (long) (o + i) << 2, LE).sub(mv));
+                    if (!log) e.intoMemorySegment(y, (long) (o + i) << 2, LE);
                     acc = acc.add(e);
                 }
                 float total = sumLanes(acc);
@@ -199,7 +198,7 @@ final class LayerKernels {
                 } else {
                     float inv = 1f / total;
                     int j = 0;
-                    for (; j + S.length() <= width; j += S.length()) store(load(y, o + j).mul(inv), y, o + j);
+                    for (; j + S.length() <= width; j += S.length()) FloatVector.fromMemorySegment(S, y, (long) (o + j) << 2, LE).mul(inv).intoMemorySegment(y, (long) (o + j) << 2, LE);
                     for (; j < width; j++) set(y, o + j, get(y, o + j) * inv);
                 }
             }
@@ -218,7 +217,7 @@ final class LayerKernels {
                     FloatVector dv = FloatVector.broadcast(S, d);
                     int i = 0;
                     for (; i + S.length() <= width; i += S.length()) {
-                        store(load(y, o + i).mul(load(gy, o + i).sub(dv)), gx, o + i);
+                        FloatVector.fromMemorySegment(S, y, (long) (o + i) << 2, LE).mul(FloatVector.fromMemorySegment(S, gy, (long) (o + i) << 2, LE).sub(dv)).intoMemorySegment(gx, (long) (o + i) << 2, LE);
                     }
                     for (; i < width; i++) set(gx, o + i, get(y, o + i) * (get(gy, o + i) - d));
                 }
@@ -238,7 +237,7 @@ final class LayerKernels {
                 FloatVector mv = FloatVector.broadcast(S, m), acc = FloatVector.zero(S);
                 int i = 0;
                 for (; i + S.length() <= vocab; i += S.length()) {
-                    acc = acc.add(VectorMath.exp(load(logits, o + i).sub(mv)));
+                    acc = acc.add(VectorMath.exp(FloatVector.fromMemorySegment(S, logits, (long) (o + i) << 2, LE).sub(mv)));
                 }
                 double total = sumLanes(acc);
                 for (; i < vocab; i++) total += Math.exp(get(logits, o + i) - m);
@@ -262,7 +261,7 @@ final class LayerKernels {
                 FloatVector lv = FloatVector.broadcast(S, get(lse, r));
                 int i = 0;
                 for (; i + S.length() <= vocab; i += S.length()) {
-                    store(VectorMath.exp(load(logits, o + i).sub(lv)).mul(scale), g, o + i);
+                    VectorMath.exp(FloatVector.fromMemorySegment(S, logits, (long) (o + i) << 2, LE).sub(lv)).mul(scale).intoMemorySegment(g, (long) (o + i) << 2, LE);
                 }
                 for (; i < vocab; i++) set(g, o + i, (float) Math.exp(get(logits, o + i) - get(lse, r)) * scale);
                 set(g, o + label, get(g, o + label) - scale);
@@ -276,8 +275,8 @@ final class LayerKernels {
         Parallel.forRange(n, GRAIN / 4, (from, to) -> {
             int i = from;
             for (; i + S.length() <= to; i += S.length()) {
-                FloatVector g = load(gate, i);
-                store(g.mul(ElementwiseKernels.sigmoid(g)).mul(load(up, i)), y, i);
+                FloatVector g = FloatVector.fromMemorySegment(S, gate, (long) (i) << 2, LE);
+                g.mul(ElementwiseKernels.sigmoid(g)).mul(FloatVector.fromMemorySegment(S, up, (long) (i) << 2, LE)).intoMemorySegment(y, (long) (i) << 2, LE);
             }
             for (; i < to; i++) {
                 float g = get(gate, i);
@@ -291,11 +290,11 @@ final class LayerKernels {
             int i = from;
             FloatVector one = FloatVector.broadcast(S, 1f);
             for (; i + S.length() <= to; i += S.length()) {
-                FloatVector g = load(gate, i), s = ElementwiseKernels.sigmoid(g), d = load(gy, i);
+                FloatVector g = FloatVector.fromMemorySegment(S, gate, (long) (i) << 2, LE), s = ElementwiseKernels.sigmoid(g), d = FloatVector.fromMemorySegment(S, gy, (long) (i) << 2, LE);
                 FloatVector silu = g.mul(s);
                 FloatVector dsilu = s.mul(one.add(g.mul(one.sub(s))));
-                store(d.mul(load(up, i)).mul(dsilu), gg, i);
-                store(d.mul(silu), gu, i);
+                d.mul(FloatVector.fromMemorySegment(S, up, (long) (i) << 2, LE)).mul(dsilu).intoMemorySegment(gg, (long) (i) << 2, LE);
+                d.mul(silu).intoMemorySegment(gu, (long) (i) << 2, LE);
             }
             for (; i < to; i++) {
                 float g = get(gate, i), s = (float) ElementwiseKernels.sigmoid(g), d = get(gy, i);
@@ -318,15 +317,15 @@ final class LayerKernels {
                     long xo = ((long) bh * seq + t) * dim, co = ((long) b * seq + t) * dim;
                     int i = 0;
                     for (; i + S.length() <= half; i += S.length()) {
-                        FloatVector x1 = load(x, xo + i), x2 = load(x, xo + i + half);
-                        FloatVector c1 = load(cos, co + i), c2 = load(cos, co + i + half);
-                        FloatVector s1 = load(sin, co + i), s2 = load(sin, co + i + half);
+                        FloatVector x1 = FloatVector.fromMemorySegment(S, x, (long) (xo + i) << 2, LE), x2 = FloatVector.fromMemorySegment(S, x, (long) (xo + i + half) << 2, LE);
+                        FloatVector c1 = FloatVector.fromMemorySegment(S, cos, (long) (co + i) << 2, LE), c2 = FloatVector.fromMemorySegment(S, cos, (long) (co + i + half) << 2, LE);
+                        FloatVector s1 = FloatVector.fromMemorySegment(S, sin, (long) (co + i) << 2, LE), s2 = FloatVector.fromMemorySegment(S, sin, (long) (co + i + half) << 2, LE);
                         if (!inverse) {
-                            store(x1.mul(c1).sub(x2.mul(s1)), y, xo + i);
-                            store(x2.mul(c2).add(x1.mul(s2)), y, xo + i + half);
+                            x1.mul(c1).sub(x2.mul(s1)).intoMemorySegment(y, (long) (xo + i) << 2, LE);
+                            x2.mul(c2).add(x1.mul(s2)).intoMemorySegment(y, (long) (xo + i + half) << 2, LE);
                         } else {
-                            store(x1.mul(c1).add(x2.mul(s2)), y, xo + i);
-                            store(x2.mul(c2).sub(x1.mul(s1)), y, xo + i + half);
+                            x1.mul(c1).add(x2.mul(s2)).intoMemorySegment(y, (long) (xo + i) << 2, LE);
+                            x2.mul(c2).sub(x1.mul(s1)).intoMemorySegment(y, (long) (xo + i + half) << 2, LE);
                         }
                     }
                     for (; i < half; i++) {
