@@ -17,17 +17,19 @@ import jdk.incubator.vector.VectorSpecies;
  * 2-core EPYC (Zen 4) build machine it runs at ~113 GFLOP/s per core, 98% of the measured FMA peak.
  *
  * <p>Packing: op(B) is packed once per call into NR-wide panels, KC-deep slices of k at a time ({@code p*NR + j}
- * inside a panel), in a buffer the threads share; a transposed B is transposed here (rows bulk-copied, then
- * gathered). A is packed per work unit into MR-row panels, row-major when it is stored m×k (plain row copies: the
- * kernel broadcasts from six rows) or p-major when it is stored k×m ({@code p*MR + i}), so A is never transposed.
+ * inside a panel), in a buffer the threads share; a transposed B is transposed here (16×16 register transposes with
+ * two-vector selects). A is packed per work unit into MR-row panels, row-major when it is stored m×k (plain row
+ * copies: the kernel broadcasts from six rows) or p-major when it is stored k×m ({@code p*MR + i}: one vector load
+ * per step), so A is never transposed.
  * Edge panels of B are zero-padded and edge tiles written back with masks; rows past the end of A's last panel hold
  * stale values whose results are never stored.
  *
  * <p>Blocking: KC = 512 (an A panel, 12 KiB, stays in L1 during a sweep; C is read and written k/KC times), NC = 256
  * (the 512 KiB KC×NC block of packed B stays in L2 while a unit's A panels sweep it).
  *
- * <p>Threading (one {@link Parallel#forRange} per call): the threads first take B-packing jobs, then work units (a
- * batch entry × up to 192 rows, × a group of columns when there are few rows) from shared counters. Taking units
+ * <p>Threading (one {@link Parallel#forRange} per call): the threads first take B-packing jobs, then runs of row
+ * panels of a batch entry from a shared counter, 192 rows at most and fewer as the work runs out (guided scheduling;
+ * with few rows, fixed units of rows × column groups). Taking units
  * dynamically keeps both cores busy when one of them is slowed by another process (the build machines are shared).
  * Each element of C is computed by one unit in a fixed order, so results do not depend on the thread count or timing.
  *
@@ -59,19 +61,18 @@ public final class Sgemm {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private Sgemm() {}
-    static final boolean FAST = !Boolean.getBoolean("x.slow");
 
     /** Per-thread buffers, grown on demand and reused across calls. */
     private static final class Scratch {
         /** Packed B of the calls this thread makes (read by the pool's threads during the call). */
         float[] b = new float[0];
+        /** Whether {@link #b} is in use by a call this thread made. */
+        boolean bBusy;
         /** Packed A of the units this thread runs. */
         float[] a = new float[0];
         final float[] tile = new float[MR * NR];
         /** Transpose buffer of {@link #packBT}. */
         final float[] tmp = new float[NR * TS];
-        /** One stored row of A (transA), with slack for whole-vector reads. */
-        final float[] row = new float[MU + VL];
 
         float[] a(int size) {
             if (a.length < size) a = new float[size];
@@ -195,10 +196,26 @@ public final class Sgemm {
          * then runs the row units. One parallel section; packing and units are both handed out by counters.
          */
         void round(int b0, int b1, int j0, int j1, boolean bShared) {
+            int size = (int) ((bShared ? 1 : b1 - b0) * (long) k * ceil(j1 - j0, NR) * NR);
+            Scratch s = SCRATCH.get();
+            if (s.bBusy) {
+                // Re-entered on this thread while its packed B is in use (a thread of another fork-join pool may run
+                // other tasks while it waits for ours): use a buffer of this call's own.
+                round(b0, b1, j0, j1, bShared, new float[size]);
+                return;
+            }
+            s.bBusy = true;
+            try {
+                round(b0, b1, j0, j1, bShared, s.b(size));
+            } finally {
+                s.bBusy = false;
+            }
+        }
+
+        private void round(int b0, int b1, int j0, int j1, boolean bShared, float[] bp) {
             final int nb = b1 - b0, nPanels = ceil(j1 - j0, NR), mPanels = ceil(m, MR);
             final int packedEntries = bShared ? 1 : nb;
             final long entryFloats = (long) k * nPanels * NR;
-            final float[] bp = SCRATCH.get().b((int) (packedEntries * entryFloats));
             final int kBlocks = ceil(k, kc0);
             // Packing jobs: (entry, k slice, group of panels).
             final int panelsPerJob = Math.max(1, Math.min(nPanels, 4096 / kc0));
@@ -302,11 +319,17 @@ public final class Sgemm {
                 int kc = Math.min(kc0, k - pc);
                 boolean load = accumulate || pc > 0;
                 if (transA) {
-                    float[] row = s.row;
+                    // One vector per panel and step: its tail reads the next panel's rows (overwritten next step,
+                    // or landing in the gap after the panel); reads that would pass the unit's last row are masked.
+                    int full = Math.min(rowPanels, rows >= VL ? (rows - VL) / MR + 1 : 0);
                     for (int p = 0; p < kc; p++) {
-                        MemorySegment.copy(a, F, (aBase + (long) (pc + p) * m + i0) * 4, row, 0, rows);
-                        for (int ip = 0, d = p * MR; ip < rowPanels; ip++, d += panelStride)
-                            FloatVector.fromArray(S, row, ip * MR).intoArray(ap, d);
+                        long src = (aBase + (long) (pc + p) * m + i0) * 4;
+                        int ip = 0, d = p * MR;
+                        for (; ip < full; ip++, d += panelStride)
+                            FloatVector.fromMemorySegment(S, a, src + ip * (MR * 4L), LE).intoArray(ap, d);
+                        for (; ip < rowPanels; ip++, d += panelStride)
+                            FloatVector.fromMemorySegment(S, a, src + ip * (MR * 4L), LE, S.indexInRange(0, rows - ip * MR))
+                                    .intoArray(ap, d);
                     }
                 } else {
                     // Rows past the end of the last panel keep stale values: their results are never stored.
@@ -487,13 +510,93 @@ public final class Sgemm {
     /**
      * Packs op(B) = Bᵀ with B stored n×k (row j contiguous along p): {@code rows ≤ NR} rows of {@code kc ≤ KC} floats
      * (row j at {@code src + j*ld} bytes) to {@code dst[d0 + p*NR + j]}, zero-filling columns {@code rows..NR-1}.
-     * Rows are bulk-copied to {@code tmp} (NR rows of TS floats), then each packed row is gathered from it.
+     * Full panels with 512-bit vectors go through 16×16 register transposes; others are bulk-copied to {@code tmp}
+     * (NR rows of TS floats) and each packed row gathered from it.
      */
     static void packBT(MemorySegment seg, long src, long ld, int rows, int kc, float[] dst, int d0, float[] tmp) {
+        if (VL == 16 && rows == NR) {
+            int kv = kc & ~15;
+            for (int h = 0; h < NR; h += 16)
+                for (int p = 0; p < kv; p += 16) transpose16(seg, src + h * ld + p * 4L, ld, dst, d0 + p * NR + h, NR);
+            for (int j = 0; j < NR && kv < kc; j++)
+                for (int p = kv; p < kc; p++) dst[d0 + p * NR + j] = seg.get(F, src + j * ld + p * 4L);
+            return;
+        }
         for (int r = 0; r < rows; r++) MemorySegment.copy(seg, F, src + r * ld, tmp, r * TS, kc);
         for (int r = rows; r < NR; r++) java.util.Arrays.fill(tmp, r * TS, r * TS + kc, 0f);
         for (int p = 0, d = d0; p < kc; p++, d += NR)
             for (int v = 0; v < NR; v += VL) FloatVector.fromArray(S, tmp, p, GATHER, v).intoArray(dst, d + v);
+    }
+
+    /** Index vectors of the 16×16 transpose's four stages: lanes of a pair of rows, swapping blocks of 8, 4, 2, 1. */
+    private static final FloatVector T_LO0 = transposeIndex(8, false), T_HI0 = transposeIndex(8, true),
+            T_LO1 = transposeIndex(4, false), T_HI1 = transposeIndex(4, true),
+            T_LO2 = transposeIndex(2, false), T_HI2 = transposeIndex(2, true),
+            T_LO3 = transposeIndex(1, false), T_HI3 = transposeIndex(1, true);
+
+    private static FloatVector transposeIndex(int block, boolean high) {
+        float[] index = new float[VL];
+        for (int l = 0; l < VL; l++) {
+            boolean first = (l & block) == 0;
+            index[l] = high ? (first ? l + block : VL + l) : (first ? l : VL + l - block);
+        }
+        return FloatVector.fromArray(S, index, 0);
+    }
+
+    /**
+     * Transposes a 16×16 block in registers (VL = 16 only): row j of the block is 16 floats at {@code src + j*ld}
+     * bytes; column q goes to {@code dst[d + q*w .. +16]}. Four stages of 16 two-vector selects (vpermt2ps).
+     */
+    private static void transpose16(MemorySegment seg, long src, long ld, float[] dst, int d, int w) {
+        FloatVector r0 = FloatVector.fromMemorySegment(S, seg, src, LE), r1 = FloatVector.fromMemorySegment(S, seg, src + ld, LE),
+                r2 = FloatVector.fromMemorySegment(S, seg, src + 2 * ld, LE), r3 = FloatVector.fromMemorySegment(S, seg, src + 3 * ld, LE),
+                r4 = FloatVector.fromMemorySegment(S, seg, src + 4 * ld, LE), r5 = FloatVector.fromMemorySegment(S, seg, src + 5 * ld, LE),
+                r6 = FloatVector.fromMemorySegment(S, seg, src + 6 * ld, LE), r7 = FloatVector.fromMemorySegment(S, seg, src + 7 * ld, LE),
+                r8 = FloatVector.fromMemorySegment(S, seg, src + 8 * ld, LE), r9 = FloatVector.fromMemorySegment(S, seg, src + 9 * ld, LE),
+                ra = FloatVector.fromMemorySegment(S, seg, src + 10 * ld, LE), rb = FloatVector.fromMemorySegment(S, seg, src + 11 * ld, LE),
+                rc = FloatVector.fromMemorySegment(S, seg, src + 12 * ld, LE), rd = FloatVector.fromMemorySegment(S, seg, src + 13 * ld, LE),
+                re = FloatVector.fromMemorySegment(S, seg, src + 14 * ld, LE), rf = FloatVector.fromMemorySegment(S, seg, src + 15 * ld, LE);
+        FloatVector lo = T_LO0, hi = T_HI0, t0, t1;
+        // Stage b (8, 4, 2, 1) swaps the off-diagonal b×b blocks of each pair of rows (i, i+b).
+        t0 = lo.selectFrom(r0, r8); t1 = hi.selectFrom(r0, r8); r0 = t0; r8 = t1;
+        t0 = lo.selectFrom(r1, r9); t1 = hi.selectFrom(r1, r9); r1 = t0; r9 = t1;
+        t0 = lo.selectFrom(r2, ra); t1 = hi.selectFrom(r2, ra); r2 = t0; ra = t1;
+        t0 = lo.selectFrom(r3, rb); t1 = hi.selectFrom(r3, rb); r3 = t0; rb = t1;
+        t0 = lo.selectFrom(r4, rc); t1 = hi.selectFrom(r4, rc); r4 = t0; rc = t1;
+        t0 = lo.selectFrom(r5, rd); t1 = hi.selectFrom(r5, rd); r5 = t0; rd = t1;
+        t0 = lo.selectFrom(r6, re); t1 = hi.selectFrom(r6, re); r6 = t0; re = t1;
+        t0 = lo.selectFrom(r7, rf); t1 = hi.selectFrom(r7, rf); r7 = t0; rf = t1;
+        lo = T_LO1; hi = T_HI1;
+        t0 = lo.selectFrom(r0, r4); t1 = hi.selectFrom(r0, r4); r0 = t0; r4 = t1;
+        t0 = lo.selectFrom(r1, r5); t1 = hi.selectFrom(r1, r5); r1 = t0; r5 = t1;
+        t0 = lo.selectFrom(r2, r6); t1 = hi.selectFrom(r2, r6); r2 = t0; r6 = t1;
+        t0 = lo.selectFrom(r3, r7); t1 = hi.selectFrom(r3, r7); r3 = t0; r7 = t1;
+        t0 = lo.selectFrom(r8, rc); t1 = hi.selectFrom(r8, rc); r8 = t0; rc = t1;
+        t0 = lo.selectFrom(r9, rd); t1 = hi.selectFrom(r9, rd); r9 = t0; rd = t1;
+        t0 = lo.selectFrom(ra, re); t1 = hi.selectFrom(ra, re); ra = t0; re = t1;
+        t0 = lo.selectFrom(rb, rf); t1 = hi.selectFrom(rb, rf); rb = t0; rf = t1;
+        lo = T_LO2; hi = T_HI2;
+        t0 = lo.selectFrom(r0, r2); t1 = hi.selectFrom(r0, r2); r0 = t0; r2 = t1;
+        t0 = lo.selectFrom(r1, r3); t1 = hi.selectFrom(r1, r3); r1 = t0; r3 = t1;
+        t0 = lo.selectFrom(r4, r6); t1 = hi.selectFrom(r4, r6); r4 = t0; r6 = t1;
+        t0 = lo.selectFrom(r5, r7); t1 = hi.selectFrom(r5, r7); r5 = t0; r7 = t1;
+        t0 = lo.selectFrom(r8, ra); t1 = hi.selectFrom(r8, ra); r8 = t0; ra = t1;
+        t0 = lo.selectFrom(r9, rb); t1 = hi.selectFrom(r9, rb); r9 = t0; rb = t1;
+        t0 = lo.selectFrom(rc, re); t1 = hi.selectFrom(rc, re); rc = t0; re = t1;
+        t0 = lo.selectFrom(rd, rf); t1 = hi.selectFrom(rd, rf); rd = t0; rf = t1;
+        lo = T_LO3; hi = T_HI3;
+        t0 = lo.selectFrom(r0, r1); t1 = hi.selectFrom(r0, r1); r0 = t0; r1 = t1;
+        t0 = lo.selectFrom(r2, r3); t1 = hi.selectFrom(r2, r3); r2 = t0; r3 = t1;
+        t0 = lo.selectFrom(r4, r5); t1 = hi.selectFrom(r4, r5); r4 = t0; r5 = t1;
+        t0 = lo.selectFrom(r6, r7); t1 = hi.selectFrom(r6, r7); r6 = t0; r7 = t1;
+        t0 = lo.selectFrom(r8, r9); t1 = hi.selectFrom(r8, r9); r8 = t0; r9 = t1;
+        t0 = lo.selectFrom(ra, rb); t1 = hi.selectFrom(ra, rb); ra = t0; rb = t1;
+        t0 = lo.selectFrom(rc, rd); t1 = hi.selectFrom(rc, rd); rc = t0; rd = t1;
+        t0 = lo.selectFrom(re, rf); t1 = hi.selectFrom(re, rf); re = t0; rf = t1;
+        r0.intoArray(dst, d); r1.intoArray(dst, d + w); r2.intoArray(dst, d + 2 * w); r3.intoArray(dst, d + 3 * w);
+        r4.intoArray(dst, d + 4 * w); r5.intoArray(dst, d + 5 * w); r6.intoArray(dst, d + 6 * w); r7.intoArray(dst, d + 7 * w);
+        r8.intoArray(dst, d + 8 * w); r9.intoArray(dst, d + 9 * w); ra.intoArray(dst, d + 10 * w); rb.intoArray(dst, d + 11 * w);
+        rc.intoArray(dst, d + 12 * w); rd.intoArray(dst, d + 13 * w); re.intoArray(dst, d + 14 * w); rf.intoArray(dst, d + 15 * w);
     }
 
     // ---------------------------------------------------------------- micro-kernels
@@ -522,7 +625,7 @@ public final class Sgemm {
             x = FloatVector.broadcast(S, ap[ai + 5]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
-        if (mr == MR && nr == NR && FAST) {
+        if (mr == MR && nr == NR) {
             // Full tile: straight from the registers (written out: vectors passed to a method get boxed).
             long o0 = cb, o1 = cb + ldcb, o2 = o1 + ldcb, o3 = o2 + ldcb, o4 = o3 + ldcb, o5 = o4 + ldcb, h = VL * 4L;
             if (load) {
@@ -572,7 +675,7 @@ public final class Sgemm {
             x = FloatVector.broadcast(S, ap[a5 + p]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
-        if (mr == MR && nr == NR && FAST) {
+        if (mr == MR && nr == NR) {
             // Full tile: straight from the registers (written out: vectors passed to a method get boxed).
             long o0 = cb, o1 = cb + ldcb, o2 = o1 + ldcb, o3 = o2 + ldcb, o4 = o3 + ldcb, o5 = o4 + ldcb, h = VL * 4L;
             if (load) {

@@ -163,6 +163,29 @@ class SgemmTest {
 
     @ParameterizedTest(name = "transA={0} transB={1}")
     @MethodSource("transposes")
+    void segmentsWithoutSlack(boolean transA, boolean transB) {
+        // Operands that end exactly where their segments do: no vector read may run past a matrix's last element.
+        int[][] shapes = {{1, 1, 1}, {5, 7, 3}, {3, 100, 40}, {100, 3, 40}, {7, 33, 17}, {37, 45, 70}, {130, 515, 33},
+                {203, 61, 529}, {1025, 70, 40}};
+        for (int[] sh : shapes) {
+            int m = sh[0], n = sh[1], k = sh[2];
+            try (Arena arena = Arena.ofShared()) {
+                SplittableRandom rnd = new SplittableRandom(m + n + k);
+                MemorySegment a = arena.allocate((long) m * k * 4, 64), b = arena.allocate((long) k * n * 4, 64);
+                MemorySegment c = arena.allocate((long) m * n * 4, 64), expected = arena.allocate((long) m * n * 4, 64);
+                for (long i = 0; i < (long) m * k; i++) a.setAtIndex(F, i, (float) (rnd.nextDouble() * 2 - 1));
+                for (long i = 0; i < (long) k * n; i++) b.setAtIndex(F, i, (float) (rnd.nextDouble() * 2 - 1));
+                Sgemm.gemm(1, m, n, k, a, 0, 0, transA, b, 0, 0, transB, c, 0, 0, false);
+                Sgemm.reference(1, m, n, k, a, 0, 0, transA, b, 0, 0, transB, expected, 0, 0, false);
+                for (long i = 0; i < (long) m * n; i++)
+                    assertThat((double) c.getAtIndex(F, i)).as("%dx%dx%d element %d", m, n, k, i)
+                            .isCloseTo(expected.getAtIndex(F, i), org.assertj.core.data.Offset.offset(1e-5 * k));
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "transA={0} transB={1}")
+    @MethodSource("transposes")
     void bigOperandsArePackedInRounds(boolean transA, boolean transB) {
         try (Arena arena = Arena.ofShared()) {
             // op(B) over the per-round packing limit: packed in column chunks.
