@@ -151,11 +151,16 @@ public final class Trainer implements AutoCloseable {
         try (MetricsLog metrics = new MetricsLog(workDir.resolve("metrics.jsonl"), iteration > 0)) {
             metrics.truncateAfter(iteration);
             long windowTokens = 0;
-            double windowSeconds = 0;
+            double windowSeconds = 0, windowLoss = 0;
+            int windowSteps = 0;
             while (iteration < totalIters) {
                 StepReport r = step();
                 windowTokens += r.tokens();
                 windowSeconds += r.seconds();
+                if (Double.isFinite(r.loss())) {
+                    windowLoss += r.loss();
+                    windowSteps++;
+                }
                 progress.update(r, totalIters);
                 if (!Double.isFinite(r.loss())) {
                     // an empty batch (every sample skipped as bad) also reports no loss
@@ -163,11 +168,14 @@ public final class Trainer implements AutoCloseable {
                     metrics.event(JSON.createObjectNode().put("event", event).put("step", r.iteration()));
                 }
                 boolean last = iteration == totalIters;
-                if (Double.isFinite(r.loss()) && (iteration % config.logging().logSteps() == 0 || last || iteration == 1)) {
-                    metrics.log(new MetricsLog.Step(r.iteration(), r.loss(), r.lr(), lastGradNorm,
+                if (windowSteps > 0 && (iteration % config.logging().logSteps() == 0 || last || iteration == 1)) {
+                    // the mean loss of the iterations since the last log line, as mmengine's logger reports it
+                    metrics.log(new MetricsLog.Step(r.iteration(), windowLoss / windowSteps, r.lr(), lastGradNorm,
                             windowSeconds > 0 ? windowTokens / windowSeconds : 0, CpuBackend.INSTANCE.liveBytes()));
                     windowTokens = 0;
                     windowSeconds = 0;
+                    windowLoss = 0;
+                    windowSteps = 0;
                 }
                 if (iteration % config.evaluation().freq() == 0 || last) evaluation.accept(iteration);
                 if (iteration % config.checkpoint().saveSteps() == 0 || last) {
