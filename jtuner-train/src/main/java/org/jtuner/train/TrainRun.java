@@ -96,10 +96,7 @@ public final class TrainRun {
                     }, new TrainingProgress(config.name() == null ? "train" : config.name(), out, config.logging().logSteps()));
                 }
                 if (batches.skippedSamples() > 0) out.println("skipped " + batches.skippedSamples() + " bad samples");
-                var steps = new MetricsLog(workDir.resolve("metrics.jsonl"), true);
-                double last = steps.steps().isEmpty() ? Double.NaN : steps.steps().getLast().loss();
-                steps.close();
-                return new Result(workDir, trainer.checkpoints().latest(), List.copyOf(answers), last);
+                return new Result(workDir, trainer.checkpoints().latest(), List.copyOf(answers), trainer.lastLoggedLoss());
             } finally {
                 model.close();
             }

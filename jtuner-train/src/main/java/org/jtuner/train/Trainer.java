@@ -58,6 +58,7 @@ public final class Trainer implements AutoCloseable {
     private final Checkpoints checkpoints;
     private long iteration;
     private double lastGradNorm = Double.NaN;
+    private double lastLoggedLoss = Double.NaN;
 
     public Trainer(RunConfig config, String resolvedYaml, LlavaForConditionalGeneration model, BatchSource data,
                    Path workDir) {
@@ -79,6 +80,11 @@ public final class Trainer implements AutoCloseable {
 
     public long totalIterations() {
         return totalIters;
+    }
+
+    /** The mean loss of the last logging window (NaN before the first log line). */
+    public double lastLoggedLoss() {
+        return lastLoggedLoss;
     }
 
     public long iteration() {
@@ -170,7 +176,8 @@ public final class Trainer implements AutoCloseable {
                 boolean last = iteration == totalIters;
                 if (windowSteps > 0 && (iteration % config.logging().logSteps() == 0 || last || iteration == 1)) {
                     // the mean loss of the iterations since the last log line, as mmengine's logger reports it
-                    metrics.log(new MetricsLog.Step(r.iteration(), windowLoss / windowSteps, r.lr(), lastGradNorm,
+                    lastLoggedLoss = windowLoss / windowSteps;
+                    metrics.log(new MetricsLog.Step(r.iteration(), lastLoggedLoss, r.lr(), lastGradNorm,
                             windowSeconds > 0 ? windowTokens / windowSeconds : 0, CpuBackend.INSTANCE.liveBytes()));
                     windowTokens = 0;
                     windowSeconds = 0;

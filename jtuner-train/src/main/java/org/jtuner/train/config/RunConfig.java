@@ -42,6 +42,12 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
                         + visionFeatureSelect + "'");
             }
         }
+
+        /** The same model with the weights a run saved (a checkpoint or work dir) loaded over it, nothing trainable. */
+        public ModelConfig withPretrained(String checkpointOrWorkDir) {
+            return new ModelConfig(llava, llm, visionEncoder, projectorDepth, visionFeatureLayer, visionFeatureSelect,
+                    true, true, llmLora, visualEncoderLora, checkpointOrWorkDir);
+        }
     }
 
     /** A LoRA adapter: {@code target_modules} is a list of names, a regex string, or "all-linear". */

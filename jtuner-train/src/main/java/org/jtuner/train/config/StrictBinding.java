@@ -1,6 +1,5 @@
 package org.jtuner.train.config;
 
-import java.util.Collection;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -34,7 +33,7 @@ public final class StrictBinding {
             return MAPPER.treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
             String path = path(e);
-            String nearest = nearest(e.getPropertyName(),
+            String nearest = Suggestions.nearest(e.getPropertyName(),
                     e.getKnownPropertyIds().stream().map(Object::toString).collect(Collectors.toList()));
             throw new IllegalArgumentException("unknown key '" + path + "' in " + where
                     + (nearest == null ? "" : "; did you mean '" + replaceLast(path, nearest) + "'?")
@@ -55,10 +54,5 @@ public final class StrictBinding {
     private static String replaceLast(String path, String key) {
         int dot = path.lastIndexOf('.');
         return dot < 0 ? key : path.substring(0, dot + 1) + key;
-    }
-
-    /** The nearest valid key, if close enough to be a plausible typo (the data config's rule). */
-    public static String nearest(String key, Collection<String> candidates) {
-        return Suggestions.nearest(key, candidates);
     }
 }

@@ -134,10 +134,8 @@ public final class Demo {
     /** Writes the LLM of a stage-0 checkpoint as a Hugging Face folder, with the tokenizer files beside it. */
     static void exportLanguageModel(ObjectNode tree, Path checkpoint, Path tokenizerDir, Path out) throws IOException {
         RunConfig config = RunConfig.bind(tree, "demo");
-        RunConfig.ModelConfig c = config.model();
-        try (LlavaForConditionalGeneration model = ModelSetup.build(new RunConfig.ModelConfig(null, c.llm(),
-                c.visionEncoder(), c.projectorDepth(), c.visionFeatureLayer(), c.visionFeatureSelect(), false, true,
-                null, null, checkpoint.toString()), "fp32", -200, new Random(0))) {
+        try (LlavaForConditionalGeneration model = ModelSetup.build(config.model().withPretrained(checkpoint.toString()),
+                "fp32", -200, new Random(0))) {
             model.languageModel().save(out);
         }
         for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
@@ -153,9 +151,7 @@ public final class Demo {
         LlavaData.Parts parts = LlavaData.parts(dataConfig, org.jtuner.text.tokenizer.Tokenizer.load(dataConfig.tokenizer()),
                 org.jtuner.data.ClipImageLoader.fromConfig(dataConfig));
         RunConfig.ModelConfig modelConfig = checkpoint == null
-                ? config.model() : new RunConfig.ModelConfig(null, config.model().llm(), config.model().visionEncoder(),
-                config.model().projectorDepth(), config.model().visionFeatureLayer(), config.model().visionFeatureSelect(),
-                true, true, config.model().llmLora(), config.model().visualEncoderLora(), checkpoint.toString());
+                ? config.model() : config.model().withPretrained(checkpoint.toString());
         try (LlavaForConditionalGeneration model = ModelSetup.build(modelConfig, "fp32", dataConfig.imageTokenIndex(),
                 new Random(config.train().seed()))) {
             Evaluator evaluator = new Evaluator(model, parts.tokenizer(), parts.template(), parts.images(), "", 4);
