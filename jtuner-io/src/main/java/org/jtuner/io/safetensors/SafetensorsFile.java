@@ -15,6 +15,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
+import org.jtuner.io.TensorFile;
+
 /**
  * A safetensors file, memory-mapped read-only. The header is read and validated completely before the file is
  * mapped (see {@link SafetensorsHeader}); tensor data is then handed out as zero-copy slices of the mapping.
@@ -25,7 +27,7 @@ import java.util.Map;
  *
  * <p>Data is little-endian as the format prescribes; the {@code read*} helpers convert to Java arrays.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile implements TensorFile {
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

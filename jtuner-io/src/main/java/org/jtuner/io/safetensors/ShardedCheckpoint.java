@@ -23,7 +23,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.jtuner.io.TensorFile;
 import org.jtuner.io.json.PythonJson;
+import org.jtuner.io.torch.TorchCheckpointFile;
 
 /**
  * The weights of a Hugging Face model directory as one name → tensor lookup: either a single
@@ -40,44 +42,71 @@ public final class ShardedCheckpoint implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path directory;
-    private final List<SafetensorsFile> files;
-    private final Map<String, SafetensorsFile> byName; // sorted by name
+    private final List<TensorFile> files;
+    private final Map<String, TensorFile> byName; // sorted by name
 
-    private ShardedCheckpoint(Path directory, List<SafetensorsFile> files, Map<String, SafetensorsFile> byName) {
+    private ShardedCheckpoint(Path directory, List<TensorFile> files, Map<String, TensorFile> byName) {
         this.directory = directory;
         this.files = List.copyOf(files);
         this.byName = Collections.unmodifiableMap(byName);
     }
 
     /**
-     * Opens a model directory ({@code model.safetensors}, else {@code model.safetensors.index.json}), or directly a
-     * {@code .safetensors} file or an {@code .index.json} file.
+     * Opens a model directory, or directly a weights file ({@code .safetensors}, or a PyTorch {@code .bin}, {@code .pth},
+     * {@code .pt}, told apart by content) or an {@code .index.json} file. In a directory the first present of
+     * {@code model.safetensors}, {@code model.safetensors.index.json}, {@code pytorch_model.bin},
+     * {@code pytorch_model.bin.index.json} and DeepSpeed's {@code mp_rank_00_model_states.pt} is read, as
+     * transformers prefers safetensors; pickles go through the restricted unpickler ({@link TorchCheckpointFile}).
      */
     public static ShardedCheckpoint open(Path path) throws IOException {
+        return open(path, DEFAULT_PREFIX);
+    }
+
+    /**
+     * {@link #open(Path)} with another file prefix: {@code "adapter_model"} finds a PEFT adapter's
+     * {@code adapter_model.safetensors} or {@code adapter_model.bin}.
+     */
+    public static ShardedCheckpoint open(Path path, String prefix) throws IOException {
         if (Files.isDirectory(path)) {
-            Path single = path.resolve(DEFAULT_PREFIX + ".safetensors");
-            Path index = path.resolve(DEFAULT_PREFIX + ".safetensors.index.json");
-            if (Files.isRegularFile(single)) return openSingle(single);
-            if (Files.isRegularFile(index)) return openIndex(index);
-            throw new IOException(path + ": no model weights: neither " + single.getFileName() + " nor "
-                    + index.getFileName() + " is there" + otherSafetensors(path));
+            String torchPrefix = prefix.equals(DEFAULT_PREFIX) ? "pytorch_model" : prefix;
+            List<String> candidates = List.of(prefix + ".safetensors", prefix + ".safetensors.index.json",
+                    torchPrefix + ".bin", torchPrefix + ".bin.index.json", "mp_rank_00_model_states.pt");
+            for (String c : candidates) {
+                Path p = path.resolve(c);
+                if (Files.isRegularFile(p)) return c.endsWith(".json") ? openIndex(p) : openSingle(p);
+            }
+            throw new IOException(path + ": no model weights: none of " + String.join(", ", candidates.subList(0, 4))
+                    + " is there" + otherSafetensors(path));
         }
         if (path.getFileName().toString().endsWith(".json")) return openIndex(path);
         return openSingle(path);
     }
 
+    /** One weights file, safetensors or a PyTorch pickle, told apart by its first bytes. */
+    public static TensorFile openFile(Path file) throws IOException {
+        byte[] head = new byte[4];
+        try (var in = Files.newInputStream(file)) {
+            int n = in.readNBytes(head, 0, 4);
+            if (n == 4 && TorchCheckpointFile.looksLikeTorch(java.lang.foreign.MemorySegment.ofArray(head))) {
+                return TorchCheckpointFile.open(file);
+            }
+        }
+        return SafetensorsFile.open(file);
+    }
+
     private static String otherSafetensors(Path dir) throws IOException {
         try (Stream<Path> list = Files.list(dir)) {
             List<String> others = list.map(p -> p.getFileName().toString())
-                    .filter(n -> n.endsWith(".safetensors") || n.endsWith(".safetensors.index.json"))
+                    .filter(n -> n.endsWith(".safetensors") || n.endsWith(".index.json") || n.endsWith(".bin")
+                            || n.endsWith(".pth") || n.endsWith(".pt"))
                     .sorted().toList();
             return others.isEmpty() ? "" : " (it has " + String.join(", ", others) + "; open one of them by path)";
         }
     }
 
     private static ShardedCheckpoint openSingle(Path file) throws IOException {
-        SafetensorsFile f = SafetensorsFile.open(file);
-        Map<String, SafetensorsFile> byName = new TreeMap<>();
+        TensorFile f = openFile(file);
+        Map<String, TensorFile> byName = new TreeMap<>();
         for (String name : f.names()) byName.put(name, f);
         return new ShardedCheckpoint(file.toAbsolutePath().getParent(), List.of(f), byName);
     }
@@ -86,12 +115,12 @@ public final class ShardedCheckpoint implements AutoCloseable {
         Map<String, String> weightMap = readWeightMap(indexFile);
         Path dir = indexFile.toAbsolutePath().getParent();
 
-        Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
+        Map<String, TensorFile> shards = new LinkedHashMap<>();
         try {
-            Map<String, SafetensorsFile> byName = new TreeMap<>();
+            Map<String, TensorFile> byName = new TreeMap<>();
             for (Map.Entry<String, String> e : weightMap.entrySet()) {
                 String shardName = e.getValue();
-                SafetensorsFile shard = shards.get(shardName);
+                TensorFile shard = shards.get(shardName);
                 if (shard == null) {
                     Path shardPath = dir.resolve(shardName).normalize();
                     if (!shardPath.startsWith(dir)) {
@@ -102,7 +131,7 @@ public final class ShardedCheckpoint implements AutoCloseable {
                         throw new SafetensorsException(indexFile, "shard '" + shardName + "' (holding tensor '"
                                 + e.getKey() + "') is missing");
                     }
-                    shard = SafetensorsFile.open(shardPath);
+                    shard = openFile(shardPath);
                     shards.put(shardName, shard);
                 }
                 if (!shard.contains(e.getKey())) {
@@ -113,7 +142,7 @@ public final class ShardedCheckpoint implements AutoCloseable {
             }
             return new ShardedCheckpoint(dir, new ArrayList<>(shards.values()), byName);
         } catch (IOException | RuntimeException e) {
-            shards.values().forEach(SafetensorsFile::close);
+            shards.values().forEach(TensorFile::close);
             throw e;
         }
     }
@@ -146,7 +175,7 @@ public final class ShardedCheckpoint implements AutoCloseable {
     }
 
     /** The files opened (one, or every shard). */
-    public List<SafetensorsFile> files() {
+    public List<TensorFile> files() {
         return files;
     }
 
@@ -169,16 +198,18 @@ public final class ShardedCheckpoint implements AutoCloseable {
     }
 
     public float[] readFloats(String name) {
-        return fileOf(name).readFloats(name);
+        TensorFile f = fileOf(name);
+        return TensorReads.floats(f.path(), f.info(name), f.data(name));
     }
 
     public long[] readLongs(String name) {
-        return fileOf(name).readLongs(name);
+        TensorFile f = fileOf(name);
+        return TensorReads.longs(f.path(), f.info(name), f.data(name));
     }
 
     /** The file that holds {@code name}. */
-    public SafetensorsFile fileOf(String name) {
-        SafetensorsFile f = byName.get(name);
+    public TensorFile fileOf(String name) {
+        TensorFile f = byName.get(name);
         if (f == null) {
             throw new IllegalArgumentException(directory + ": no tensor named '" + name + "' in the checkpoint ("
                     + byName.size() + " tensors in " + files.size() + " file(s))");
@@ -188,7 +219,7 @@ public final class ShardedCheckpoint implements AutoCloseable {
 
     @Override
     public void close() {
-        files.forEach(SafetensorsFile::close);
+        files.forEach(TensorFile::close);
     }
 
     // ---- writing ----

@@ -144,7 +144,7 @@ class ShardedCheckpointTest {
     void aFolderWithoutWeightsSaysWhatItHas() throws IOException {
         Files.writeString(dir.resolve("adapter_model.safetensors"), "");
         assertThatThrownBy(() -> ShardedCheckpoint.open(dir))
-                .hasMessageContaining("neither model.safetensors nor model.safetensors.index.json")
+                .hasMessageContaining("none of model.safetensors, model.safetensors.index.json, pytorch_model.bin")
                 .hasMessageContaining("it has adapter_model.safetensors");
     }
 
