@@ -11,7 +11,7 @@ import java.util.Random;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import org.jtuner.io.safetensors.SafetensorsFile;
+import org.jtuner.io.safetensors.ShardedCheckpoint;
 import org.jtuner.models.llava.LlavaForConditionalGeneration;
 import org.jtuner.nn.Lora;
 import org.jtuner.nn.LoraSpec;
@@ -79,36 +79,48 @@ public final class ModelSetup {
     }
 
     /**
-     * Loads trainable weights saved by an earlier run: a checkpoint folder, or a work dir (its newest checkpoint).
-     * Every tensor in the file must name a parameter of this model.
+     * Loads weights saved by an earlier run: a jtuner checkpoint folder, or a work dir (its newest checkpoint), or a
+     * weights file as XTuner leaves it ({@code iter_N.pth}: mmengine's dict, read through the restricted unpickler;
+     * {@code .bin}, {@code .safetensors}), or a DeepSpeed {@code iter_N.pth/} folder. Every tensor in the file must
+     * name a parameter of this model, by jtuner's name, XTuner's LLaVAModel name, or a bare language-model name.
      */
     public static void loadPretrained(Module model, Path path) {
+        if (Files.isRegularFile(path)) {
+            loadWeights(model, path);
+            return;
+        }
+        Path deepSpeed = path.resolve("mp_rank_00_model_states.pt");
+        if (Files.isRegularFile(deepSpeed)) {
+            loadWeights(model, deepSpeed);
+            return;
+        }
         Path ckpt = path;
         if (!Files.isRegularFile(path.resolve(Checkpoints.WEIGHTS))) {
             ckpt = new Checkpoints(path).latest();
             if (ckpt == null) {
                 throw new IllegalArgumentException("model.pretrained_pth: " + path + " holds no checkpoint (expected "
-                        + Checkpoints.WEIGHTS + " in it, or iter_<step> folders of an earlier run)");
+                        + Checkpoints.WEIGHTS + " in it, or iter_<step> folders of an earlier run, or a .pth/.bin file)");
             }
         }
         loadWeights(model, ckpt.resolve(Checkpoints.WEIGHTS));
     }
 
-    /** Copies every tensor of a safetensors file into the same-named parameter (shapes must agree). */
+    /** Copies every tensor of a weights file (safetensors or a PyTorch pickle) into its parameter (shapes must agree). */
     public static void loadWeights(Module model, Path file) {
         Map<String, Parameter> params = model.namedParameters();
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            for (String name : f.names()) {
-                Parameter p = params.get(name);
-                if (p == null) {
-                    throw new IllegalArgumentException(file + ": tensor '" + name + "' names no parameter of this model "
+        try (ShardedCheckpoint f = ShardedCheckpoint.open(file)) {
+            for (String key : f.names()) {
+                String name = PretrainedKeys.parameterName(key, params.keySet());
+                if (name == null) {
+                    throw new IllegalArgumentException(file + ": tensor '" + key + "' names no parameter of this model "
                             + "(was it saved from a model with other adapters?)");
                 }
-                float[] values = f.readFloats(name);
+                Parameter p = params.get(name);
+                float[] values = f.readFloats(key);
                 int[] shape = p.shape();
                 if (values.length != p.value().numel()) {
-                    throw new IllegalArgumentException(file + ": '" + name + "' has " + values.length
-                            + " values, the parameter has shape " + java.util.Arrays.toString(shape));
+                    throw new IllegalArgumentException(file + ": '" + key + "' has " + values.length
+                            + " values, the parameter " + name + " has shape " + java.util.Arrays.toString(shape));
                 }
                 DType dtype = p.value().dtype();
                 Tensor t = Scope.unscoped(() -> {

@@ -24,6 +24,7 @@ import org.jtuner.io.safetensors.ShardedCheckpoint;
 import org.jtuner.io.safetensors.TensorEntry;
 import org.jtuner.models.KeyMap;
 import org.jtuner.models.WeightLoader;
+import org.jtuner.models.WeightSource;
 import org.jtuner.models.WeightSaver;
 import org.jtuner.models.llama.LlamaForCausalLM;
 import org.jtuner.nn.Linear;
@@ -88,8 +89,11 @@ public final class PeftAdapters {
             throw new IllegalArgumentException(configFile + ": " + e.getMessage(), e);
         }
         List<String> adapted = apply(model, spec, rslora, new Random(0));
-        WeightLoader.load(model, adapterDir.resolve(WEIGHTS_FILE), KeyMap.prefix(KEY_PREFIX),
-                WeightLoader.Options.strict().allowMissing("^(?!.*\\.lora_[AB]\\.weight$).*"));
+        // adapter_model.safetensors, or the adapter_model.bin older PEFT releases wrote (read without running it)
+        try (ShardedCheckpoint weights = ShardedCheckpoint.open(adapterDir, "adapter_model")) {
+            WeightLoader.load(model, WeightSource.of(weights), KeyMap.prefix(KEY_PREFIX),
+                    WeightLoader.Options.strict().allowMissing("^(?!.*\\.lora_[AB]\\.weight$).*"));
+        }
         for (String path : adapted) {
             Linear l = (Linear) model.module(path);
             l.loraA().setTrainable(trainable);
