@@ -2,6 +2,7 @@ package org.jtuner.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** The {@code jtuner} command: one subcommand per task, as XTuner's command line has them. */
 @Command(name = "jtuner",
@@ -15,8 +16,18 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print the stack trace of an error too (also JTUNER_DEBUG=1).")
+    boolean debug;
+
     static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        return commandLine(CliErrors.debugEnvironment());
+    }
+
+    /** The command line with the central error handling of {@link CliErrors}. */
+    static CommandLine commandLine(boolean debugFromEnvironment) {
+        CliErrors errors = new CliErrors(debugFromEnvironment);
+        return new CommandLine(new Main()).setExecutionExceptionHandler(errors).setParameterExceptionHandler(errors);
     }
 
     @Override

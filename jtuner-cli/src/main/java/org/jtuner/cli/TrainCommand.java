@@ -34,6 +34,11 @@ final class TrainCommand implements Callable<Integer> {
         var tree = TrainRun.resolve(config, overrides);
         Path dir = workDir != null ? workDir : Path.of("work_dirs", tree.get("name").asText());
         TrainRun.Result r = TrainRun.run(tree, dir, resume, System.out);
+        if (r.alreadyFinished()) {
+            System.out.println("train: the run in " + dir + " has already finished (" + r.finalCheckpoint()
+                    + " is its last checkpoint); nothing to resume. Start a new run with another --work-dir.");
+            return 0;
+        }
         System.out.println("train: done; final checkpoint " + r.finalCheckpoint() + ", last loss " + r.lastLoss());
         return 0;
     }

@@ -25,7 +25,8 @@ import org.jtuner.train.config.RunConfig;
  */
 public final class TrainRun {
     /** What a finished run leaves: its work dir, final checkpoint and evaluation answers. */
-    public record Result(Path workDir, Path finalCheckpoint, List<String> answers, double lastLoss) {}
+    public record Result(Path workDir, Path finalCheckpoint, List<String> answers, double lastLoss,
+                         boolean alreadyFinished) {}
 
     private TrainRun() {}
 
@@ -77,6 +78,9 @@ public final class TrainRun {
                     }
                     trainer.resume(from);
                     out.println("resumed from " + from + " at iteration " + trainer.iteration());
+                    if (trainer.iteration() >= trainer.totalIterations()) {
+                        return new Result(workDir, from, List.of(), Double.NaN, true);
+                    }
                 }
                 Evaluator evaluator = new Evaluator(model, data.tokenizer(), data.template(), data.images(),
                         config.evaluation().system(), config.evaluation().maxNewTokens());
@@ -96,7 +100,8 @@ public final class TrainRun {
                     }, new TrainingProgress(config.name() == null ? "train" : config.name(), out, config.logging().logSteps()));
                 }
                 if (batches.skippedSamples() > 0) out.println("skipped " + batches.skippedSamples() + " bad samples");
-                return new Result(workDir, trainer.checkpoints().latest(), List.copyOf(answers), trainer.lastLoggedLoss());
+                return new Result(workDir, trainer.checkpoints().latest(), List.copyOf(answers), trainer.lastLoggedLoss(),
+                        false);
             } finally {
                 model.close();
             }
