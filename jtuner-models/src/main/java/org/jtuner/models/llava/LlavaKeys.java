@@ -37,6 +37,13 @@ public final class LlavaKeys {
                     .orElse(KeyMap.of(Rule.prefix("model.vision_tower.", "model.vision_tower.vision_model.")));
 
     /**
+     * The layout of the published llava-hf checkpoints ({@code language_model.model.*}, {@code language_model.lm_head.*},
+     * {@code vision_tower.vision_model.*}, {@code multi_modal_projector.*}), which transformers 4.x and 5.x both read.
+     */
+    public static final KeyMap HUB =
+            layout("language_model.model.", "language_model.lm_head.", "vision_tower.vision_model.", "multi_modal_projector.");
+
+    /**
      * Checkpoint keys that are not weights of ours, ignored as transformers ignores them: buffers older checkpoints
      * saved (CLIP's {@code position_ids}, rotary {@code inv_freq}), and an {@code lm_head} saved beside tied embeddings.
      */

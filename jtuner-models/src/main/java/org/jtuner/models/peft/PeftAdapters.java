@@ -77,6 +77,15 @@ public final class PeftAdapters {
      * @param trainable whether the adapter weights train (to continue training) or stay frozen (inference)
      */
     public static LoadedAdapter load(Module model, Path adapterDir, boolean trainable) throws IOException {
+        return load(model, adapterDir, trainable, KeyMap.prefix(KEY_PREFIX));
+    }
+
+    /**
+     * {@link #load(Module, Path, boolean)} with the parameter name → adapter key map spelled out: a CLIP tower's
+     * adapter, saved from a {@code CLIPVisionModel}, has keys {@code base_model.model.vision_model.*} where the
+     * tower's parameters have no {@code vision_model.} prefix.
+     */
+    public static LoadedAdapter load(Module model, Path adapterDir, boolean trainable, KeyMap keyMap) throws IOException {
         Path configFile = adapterDir.resolve(CONFIG_FILE);
         ObjectNode c = HfConfigs.readJson(configFile);
         LoraSpec spec;
@@ -91,7 +100,7 @@ public final class PeftAdapters {
         List<String> adapted = apply(model, spec, rslora, new Random(0));
         // adapter_model.safetensors, or the adapter_model.bin older PEFT releases wrote (read without running it)
         try (ShardedCheckpoint weights = ShardedCheckpoint.open(adapterDir, "adapter_model")) {
-            WeightLoader.load(model, WeightSource.of(weights), KeyMap.prefix(KEY_PREFIX),
+            WeightLoader.load(model, WeightSource.of(weights), keyMap,
                     WeightLoader.Options.strict().allowMissing("^(?!.*\\.lora_[AB]\\.weight$).*"));
         }
         for (String path : adapted) {

@@ -1,0 +1,135 @@
+package org.jtuner.train.convert;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.jtuner.io.config.HfConfigs;
+import org.jtuner.io.safetensors.ShardedCheckpoint;
+import org.jtuner.models.WeightSaver;
+import org.jtuner.models.llava.LlavaForConditionalGeneration;
+import org.jtuner.models.llava.LlavaKeys;
+import org.jtuner.nn.Lora;
+
+/**
+ * Writes a LLaVA as the published llava-hf checkpoints are laid out, for {@code LlavaForConditionalGeneration
+ * .from_pretrained}: {@code config.json} (the fields transformers writes: {@code text_config}, {@code vision_config},
+ * {@code image_token_index}, {@code image_seq_length}, {@code vision_feature_layer},
+ * {@code vision_feature_select_strategy}, ...), the weights under {@code language_model.model.*},
+ * {@code language_model.lm_head.weight}, {@code vision_tower.vision_model.*}, {@code multi_modal_projector.*}
+ * (shards and an index past {@code maxShardBytes}), {@code generation_config.json}, and the tokenizer and image
+ * processor files of the parts where they have them. LoRA adapters are merged in first.
+ */
+public final class HfLlavaWriter {
+    private HfLlavaWriter() {}
+
+    /** Config fields of a standalone model that do not belong inside a nested text or vision config. */
+    private static final Set<String> TOP_LEVEL_ONLY = Set.of("architectures", "dtype", "torch_dtype",
+            "transformers_version", "_name_or_path", "auto_map", "quantization_config");
+    /** Files of a tokenizer folder that a LLaVA folder carries over as they are. */
+    static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "tokenizer.model", "added_tokens.json", "chat_template.jinja");
+
+    /**
+     * @param textConfig   the language model's config.json as read (nested as {@code text_config})
+     * @param visionConfig the vision tower's config.json as read ({@code vision_config})
+     * @param dtype        "F32", "BF16" or "F16"
+     * @param llmDir       where to take the tokenizer and generation config from (may be null)
+     * @param visionDir    where to take preprocessor_config.json from (may be null)
+     */
+    public static void write(LlavaForConditionalGeneration model, ObjectNode textConfig, ObjectNode visionConfig,
+                             String dtype, long maxShardBytes, Path llmDir, Path visionDir, Path out) throws IOException {
+        Lora.merge(model);
+        Files.createDirectories(out);
+        ShardedCheckpoint.write(out, WeightSaver.stateDict(model, LlavaKeys.HUB, n -> true, dtype),
+                Map.of("format", "pt"), maxShardBytes);
+        HfConfigs.write(out.resolve(HfConfigs.CONFIG_FILE), config(model, textConfig, visionConfig, dtype));
+        ObjectNode generation = generationConfig(textConfig, llmDir);
+        HfConfigs.write(out.resolve("generation_config.json"), generation);
+        if (llmDir != null) {
+            for (String f : TOKENIZER_FILES) copyIfThere(llmDir.resolve(f), out.resolve(f));
+        }
+        if (visionDir != null) copyIfThere(visionDir.resolve("preprocessor_config.json"), out.resolve("preprocessor_config.json"));
+    }
+
+    /** config.json with the fields, and in the nesting, that transformers writes for a LLaVA. */
+    static ObjectNode config(LlavaForConditionalGeneration model, ObjectNode textConfig, ObjectNode visionConfig,
+                             String dtype) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        ObjectNode c = f.objectNode();
+        c.putArray("architectures").add("LlavaForConditionalGeneration");
+        c.put("dtype", torchDtype(dtype));
+        c.put("image_seq_length", model.tokensPerImage());
+        c.put("image_token_index", model.imageTokenIndex());
+        c.put("model_type", "llava");
+        c.put("multimodal_projector_bias", model.config().multimodalProjectorBias());
+        c.put("projector_hidden_act", model.config().projectorHiddenAct());
+        ObjectNode text = nested(textConfig);
+        // transformers 4.x reads rope_theta at the top of text_config; 5.x reads rope_parameters: write both.
+        if (!text.has("rope_theta") && text.path("rope_parameters").has("rope_theta")) {
+            text.set("rope_theta", text.path("rope_parameters").get("rope_theta"));
+        }
+        c.set("text_config", text);
+        c.put("tie_word_embeddings", model.config().tieWordEmbeddings());
+        c.put("transformers_version", "4.47.1");
+        c.set("vision_config", nested(visionConfig));
+        List<Integer> layers = model.config().visionFeatureLayers();
+        if (layers.size() == 1) {
+            c.put("vision_feature_layer", layers.getFirst());
+        } else {
+            var a = c.putArray("vision_feature_layer");
+            layers.forEach(a::add);
+        }
+        c.put("vision_feature_select_strategy", model.config().visionFeatureSelectStrategy());
+        return c;
+    }
+
+    private static ObjectNode nested(ObjectNode standalone) {
+        ObjectNode n = standalone.deepCopy();
+        TOP_LEVEL_ONLY.forEach(n::remove);
+        return n;
+    }
+
+    static String torchDtype(String dtype) {
+        return switch (dtype) {
+            case "F32" -> "float32";
+            case "BF16" -> "bfloat16";
+            case "F16" -> "float16";
+            default -> throw new IllegalArgumentException("--dtype must be f32, bf16 or f16, got " + dtype);
+        };
+    }
+
+    /** "bf16" / "bfloat16" / "BF16" → "BF16". */
+    public static String dtypeName(String option) {
+        return switch (option.toLowerCase(java.util.Locale.ROOT)) {
+            case "f32", "fp32", "float32" -> "F32";
+            case "bf16", "bfloat16" -> "BF16";
+            case "f16", "fp16", "float16" -> "F16";
+            default -> throw new IllegalArgumentException("--dtype must be f32, bf16 or f16, got '" + option + "'");
+        };
+    }
+
+    private static ObjectNode generationConfig(ObjectNode textConfig, Path llmDir) throws IOException {
+        if (llmDir != null && Files.isRegularFile(llmDir.resolve("generation_config.json"))) {
+            return HfConfigs.readJson(llmDir.resolve("generation_config.json"));
+        }
+        ObjectNode g = JsonNodeFactory.instance.objectNode().put("_from_model_config", true);
+        for (String k : List.of("bos_token_id", "eos_token_id", "pad_token_id")) {
+            JsonNode v = textConfig.get(k);
+            if (v != null && !v.isNull()) g.set(k, v);
+        }
+        return g.put("transformers_version", "4.47.1");
+    }
+
+    static void copyIfThere(Path from, Path to) throws IOException {
+        if (Files.isRegularFile(from)) Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+}
