@@ -57,7 +57,32 @@ public final class HfLlavaWriter {
         if (llmDir != null) {
             for (String f : TOKENIZER_FILES) copyIfThere(llmDir.resolve(f), out.resolve(f));
         }
-        if (visionDir != null) copyIfThere(visionDir.resolve("preprocessor_config.json"), out.resolve("preprocessor_config.json"));
+        Path processor = visionDir == null ? null : visionDir.resolve("preprocessor_config.json");
+        if (processor != null && Files.isRegularFile(processor)) {
+            copyIfThere(processor, out.resolve("preprocessor_config.json"));
+        } else {
+            HfConfigs.write(out.resolve("preprocessor_config.json"), clipImageProcessor(visionConfig.path("image_size").asInt(336)));
+        }
+        HfConfigs.write(out.resolve("processor_config.json"), JsonNodeFactory.instance.objectNode()
+                .put("image_token", "<image>").put("num_additional_image_tokens", 1)
+                .put("patch_size", visionConfig.path("patch_size").asInt(14)).put("processor_class", "LlavaProcessor")
+                .put("vision_feature_select_strategy", model.config().visionFeatureSelectStrategy()));
+    }
+
+    /** CLIPImageProcessor as openai/clip-vit-large-patch14-336 configures it, at the tower's image size. */
+    static ObjectNode clipImageProcessor(int imageSize) {
+        ObjectNode p = JsonNodeFactory.instance.objectNode();
+        p.putObject("crop_size").put("height", imageSize).put("width", imageSize);
+        p.put("do_center_crop", true).put("do_convert_rgb", true).put("do_normalize", true).put("do_rescale", true)
+                .put("do_resize", true);
+        var mean = p.putArray("image_mean");
+        for (double v : new double[] {0.48145466, 0.4578275, 0.40821073}) mean.add(v);
+        p.put("image_processor_type", "CLIPImageProcessor");
+        var std = p.putArray("image_std");
+        for (double v : new double[] {0.26862954, 0.26130258, 0.27577711}) std.add(v);
+        p.put("processor_class", "LlavaProcessor").put("resample", 3).put("rescale_factor", 1 / 255.0);
+        p.putObject("size").put("shortest_edge", imageSize);
+        return p;
     }
 
     /** config.json with the fields, and in the nesting, that transformers writes for a LLaVA. */
