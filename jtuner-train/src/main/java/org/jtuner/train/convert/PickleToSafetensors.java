@@ -16,7 +16,7 @@ import org.jtuner.io.torch.TorchCheckpointFile;
  * {@code jtuner convert to-safetensors DIR}: the folder's PyTorch pickles rewritten as safetensors with the names
  * transformers and PEFT look for ({@code pytorch_model.bin} → {@code model.safetensors},
  * {@code pytorch_model-0000i-of-0000n.bin} + index → {@code model-0000i-of-0000n.safetensors} + index,
- * {@code adapter_model.bin} → {@code adapter_model.safetensors}). Shards keep their split; tensors keep their dtype.
+ * {@code adapter_model.bin} → {@code adapter_model.safetensors}). Shards stay shards (no larger than the largest pickle shard); tensors keep their dtype.
  */
 public final class PickleToSafetensors {
     private PickleToSafetensors() {}
@@ -59,7 +59,7 @@ public final class PickleToSafetensors {
                 for (TensorEntry e : entries(f)) size += e.byteSize();
                 largest = Math.max(largest, size);
             }
-            // The same split as the pickles: shards up to the largest pickle shard's size, in the same order.
+            // Shards no larger than the largest pickle shard, tensors in the pickles' order.
             out.addAll(ShardedCheckpoint.write(dir, prefix, all, Map.of("format", "pt"), largest));
             return out;
         }
