@@ -12,14 +12,14 @@ import picocli.CommandLine.Parameters;
 /** {@code jtuner convert}: checkpoints from one layout or format into another. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert checkpoints between formats and layouts.",
-        subcommands = {ConvertCommand.ToSafetensors.class})
+        subcommands = {ConvertCommand.ToSafetensors.class, ConvertCommand.ToHf.class})
 final class ConvertCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name what to convert to (to-safetensors)");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name what to convert to (to-safetensors, to-hf)");
     }
 
     @Command(name = "to-safetensors", mixinStandardHelpOptions = true,
@@ -34,6 +34,37 @@ final class ConvertCommand implements Runnable {
         public Integer call() throws Exception {
             List<Path> written = PickleToSafetensors.convert(dir);
             for (Path p : written) System.out.println("convert: wrote " + p);
+            return 0;
+        }
+    }
+
+    @Command(name = "to-hf", mixinStandardHelpOptions = true,
+            description = {"Write a training result (a work dir, or one iter_N checkpoint of it; its config.yaml says what "
+                    + "was trained) as a Hugging Face LlavaForConditionalGeneration folder in the published llava-hf layout: "
+                    + "adapters merged, tokenizer with <image> (embeddings grown where the LLM had none), "
+                    + "generation and processor configs."})
+    static final class ToHf implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "RUN", description = "A work dir or an iter_N checkpoint folder.")
+        Path run;
+
+        @picocli.CommandLine.Option(names = "--output", required = true, paramLabel = "DIR")
+        Path output;
+
+        @picocli.CommandLine.Option(names = "--dtype", defaultValue = "f32", description = "f32, bf16 or f16 (default f32).")
+        String dtype;
+
+        @picocli.CommandLine.Option(names = "--max-shard-size", defaultValue = "5GB",
+                description = "Shard the weights past this size, with an index (default 5GB).")
+        String maxShardSize;
+
+        @Override
+        public Integer call() throws Exception {
+            String d = org.jtuner.train.convert.HfLlavaWriter.dtypeName(dtype);
+            long shard = org.jtuner.io.safetensors.ShardedCheckpoint.parseSize(maxShardSize);
+            try (org.jtuner.train.convert.RunExport export = org.jtuner.train.convert.RunExport.open(run)) {
+                export.writeHf(d, shard, output);
+                System.out.println("convert: " + export.checkpoint() + " written as a llava-hf folder to " + output);
+            }
             return 0;
         }
     }

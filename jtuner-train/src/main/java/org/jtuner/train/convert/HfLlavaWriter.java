@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.jtuner.io.config.HfConfigs;
 import org.jtuner.io.safetensors.ShardedCheckpoint;
+import org.jtuner.io.safetensors.TensorEntry;
 import org.jtuner.models.WeightSaver;
 import org.jtuner.models.llava.LlavaForConditionalGeneration;
 import org.jtuner.models.llava.LlavaKeys;
@@ -49,13 +51,27 @@ public final class HfLlavaWriter {
                              String dtype, long maxShardBytes, Path llmDir, Path visionDir, Path out) throws IOException {
         Lora.merge(model);
         Files.createDirectories(out);
-        ShardedCheckpoint.write(out, WeightSaver.stateDict(model, LlavaKeys.HUB, n -> true, dtype),
-                Map.of("format", "pt"), maxShardBytes);
-        HfConfigs.write(out.resolve(HfConfigs.CONFIG_FILE), config(model, textConfig, visionConfig, dtype));
+        List<TensorEntry> weights = new ArrayList<>(WeightSaver.stateDict(model, LlavaKeys.HUB, n -> true, dtype));
+        ObjectNode text = textConfig.deepCopy();
+        int imageToken = model.imageTokenIndex();
+        List<String> rewritten = List.of();
+        if (imageToken < 0) {
+            // XTuner's placeholder (-200) is no token: add <image> to the tokenizer, as XTuner's HF converter does
+            ImageToken added = ImageToken.add(llmDir, out);
+            imageToken = added.id();
+            rewritten = added.filesWritten();
+            int vocab = text.path("vocab_size").asInt();
+            if (imageToken >= vocab) {
+                resizeEmbeddings(model, weights, imageToken + 1, dtype);
+                text.put("vocab_size", imageToken + 1);
+            }
+        }
+        ShardedCheckpoint.write(out, weights, Map.of("format", "pt"), maxShardBytes);
+        HfConfigs.write(out.resolve(HfConfigs.CONFIG_FILE), config(model, text, visionConfig, dtype, imageToken));
         ObjectNode generation = generationConfig(textConfig, llmDir);
         HfConfigs.write(out.resolve("generation_config.json"), generation);
         if (llmDir != null) {
-            for (String f : TOKENIZER_FILES) copyIfThere(llmDir.resolve(f), out.resolve(f));
+            for (String f : TOKENIZER_FILES) if (!rewritten.contains(f)) copyIfThere(llmDir.resolve(f), out.resolve(f));
         }
         Path processor = visionDir == null ? null : visionDir.resolve("preprocessor_config.json");
         if (processor != null && Files.isRegularFile(processor)) {
@@ -87,17 +103,17 @@ public final class HfLlavaWriter {
 
     /** config.json with the fields, and in the nesting, that transformers writes for a LLaVA. */
     static ObjectNode config(LlavaForConditionalGeneration model, ObjectNode textConfig, ObjectNode visionConfig,
-                             String dtype) {
+                             String dtype, int imageToken) {
         JsonNodeFactory f = JsonNodeFactory.instance;
         ObjectNode c = f.objectNode();
         c.putArray("architectures").add("LlavaForConditionalGeneration");
         c.put("dtype", torchDtype(dtype));
         c.put("image_seq_length", model.tokensPerImage());
-        c.put("image_token_index", model.imageTokenIndex());
+        c.put("image_token_index", imageToken);
         c.put("model_type", "llava");
         c.put("multimodal_projector_bias", model.config().multimodalProjectorBias());
         c.put("projector_hidden_act", model.config().projectorHiddenAct());
-        ObjectNode text = nested(textConfig);
+        ObjectNode text = ConfigDefaults.llama(nested(textConfig));
         // transformers 4.x reads rope_theta at the top of text_config; 5.x reads rope_parameters: write both.
         if (!text.has("rope_theta") && text.path("rope_parameters").has("rope_theta")) {
             text.set("rope_theta", text.path("rope_parameters").get("rope_theta"));
@@ -105,7 +121,7 @@ public final class HfLlavaWriter {
         c.set("text_config", text);
         c.put("tie_word_embeddings", model.config().tieWordEmbeddings());
         c.put("transformers_version", "4.47.1");
-        c.set("vision_config", nested(visionConfig));
+        c.set("vision_config", ConfigDefaults.clipVision(nested(visionConfig)));
         List<Integer> layers = model.config().visionFeatureLayers();
         if (layers.size() == 1) {
             c.put("vision_feature_layer", layers.getFirst());
@@ -115,6 +131,31 @@ public final class HfLlavaWriter {
         }
         c.put("vision_feature_select_strategy", model.config().visionFeatureSelectStrategy());
         return c;
+    }
+
+    /**
+     * embed_tokens (and an untied lm_head) grown to {@code rows}: the new rows are the mean of the old ones, so the
+     * new token starts as an average token (XTuner's converter initialises them from the same mean, plus noise).
+     */
+    private static void resizeEmbeddings(LlavaForConditionalGeneration model, List<TensorEntry> weights, int rows,
+                                         String dtype) {
+        for (String name : List.of("model.language_model.embed_tokens.weight", "lm_head.weight")) {
+            var p = model.parameter(name);
+            if (p == null) continue;
+            String key = LlavaKeys.HUB.checkpointKey(name);
+            int index = -1;
+            for (int i = 0; i < weights.size(); i++) if (weights.get(i).name().equals(key)) index = i;
+            if (index < 0) continue; // tied lm_head: saved once, as embed_tokens
+            float[] old = p.value().toFloatArray();
+            int width = p.shape()[1], oldRows = p.shape()[0];
+            float[] grown = java.util.Arrays.copyOf(old, rows * width);
+            for (int c = 0; c < width; c++) {
+                double sum = 0;
+                for (int r = 0; r < oldRows; r++) sum += old[r * width + c];
+                for (int r = oldRows; r < rows; r++) grown[r * width + c] = (float) (sum / oldRows);
+            }
+            weights.set(index, TensorEntry.ofFloats(key, dtype, new long[] {rows, width}, grown));
+        }
     }
 
     private static ObjectNode nested(ObjectNode standalone) {

@@ -155,7 +155,10 @@ public final class XtunerMerge {
         return m.matches() ? "model." + (2 * (Integer.parseInt(m.group(1)) - 1)) + "." + m.group(2) : name;
     }
 
-    /** The id of {@code <image>} in the LLM folder's tokenizer, or an error saying to pass --image-token-index. */
+    /**
+     * The id of {@code <image>} in the LLM folder's tokenizer; XTuner's placeholder when it has none, so that the
+     * writer adds the token (and grows the embeddings) as XTuner's converter does.
+     */
     static int imageTokenOf(Path llmDir) throws IOException {
         Path tokenizer = llmDir.resolve("tokenizer.json");
         if (Files.isRegularFile(tokenizer)) {
@@ -165,8 +168,9 @@ public final class XtunerMerge {
             }
             JsonNode id = t.path("model").path("vocab").get("<image>");
             if (id != null && id.isInt()) return id.asInt();
+            return LlavaForConditionalGeneration.XTUNER_IMAGE_TOKEN_INDEX;
         }
-        throw new IllegalArgumentException(llmDir + ": its tokenizer has no <image> token; give the id the model was "
-                + "trained with as --image-token-index (adding the token to the tokenizer is not supported yet)");
+        throw new IllegalArgumentException(llmDir + " has no tokenizer.json: give the <image> token id the model was "
+                + "trained with as --image-token-index");
     }
 }

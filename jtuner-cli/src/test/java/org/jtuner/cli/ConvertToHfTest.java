@@ -1,0 +1,125 @@
+package org.jtuner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.jtuner.data.Batch;
+import org.jtuner.data.DataConfig;
+import org.jtuner.data.DataLoader;
+import org.jtuner.data.LlavaData;
+import org.jtuner.io.safetensors.ShardedCheckpoint;
+import org.jtuner.models.llava.LlavaForConditionalGeneration;
+import org.jtuner.tensor.Scope;
+import org.jtuner.tensor.Tensor;
+import org.jtuner.tensor.autograd.Autograd;
+import org.jtuner.testing.Fixtures;
+import org.jtuner.train.config.ConfigFiles;
+import org.jtuner.train.convert.RunExport;
+import org.jtuner.train.demo.Demo;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code jtuner convert to-hf} of the demo's stage-2 result (projector + LoRA on the LLM, XTuner's image placeholder
+ * -200): the folder has the fields and key layout transformers writes for tiny-llava, {@code <image>} is added to
+ * the tokenizer with the embeddings grown by one row, and it reloads in jtuner with the trained model's logits.
+ */
+class ConvertToHfTest {
+    @TempDir
+    static Path work;
+    static Path hf;
+
+    @BeforeAll
+    static void trainAndConvert() {
+        Demo.run(work, 48, 4, new PrintStream(new ByteArrayOutputStream(), true));
+        hf = work.resolve("hf");
+        CliErrorsTest.Run r = CliErrorsTest.run("convert", "to-hf", work.resolve("stage2").toString(), "--output", hf.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+    }
+
+    private static Set<String> fields(JsonNode n) {
+        Set<String> out = new TreeSet<>();
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) out.add(it.next());
+        return out;
+    }
+
+    @Test
+    void configHasTheFieldsTransformersWritesForALlava() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode want = json.readTree(Fixtures.path("tiny-llava", "config.json").toFile());
+        JsonNode got = json.readTree(hf.resolve("config.json").toFile());
+        assertThat(fields(got)).isEqualTo(fields(want));
+        assertThat(got.get("architectures")).isEqualTo(want.get("architectures"));
+        assertThat(got.get("model_type")).isEqualTo(want.get("model_type"));
+        assertThat(fields(got.get("vision_config"))).isEqualTo(fields(want.get("vision_config")));
+        // text_config: tiny-llava's fields, plus rope_theta at its top, which transformers 4.x reads (5.x reads rope_parameters)
+        Set<String> text = fields(want.get("text_config"));
+        text.add("rope_theta");
+        assertThat(fields(got.get("text_config"))).isEqualTo(text);
+        assertThat(got.get("image_seq_length").asInt()).isEqualTo(16);
+    }
+
+    @Test
+    void keysFollowThePublishedLlavaHfLayout() throws Exception {
+        // tiny-llava was saved by transformers 5 (vision_tower.*); the published llava-hf layout, which transformers 4.x
+        // and 5.x both read, has the tower under vision_tower.vision_model.*: the only difference allowed.
+        try (ShardedCheckpoint want = ShardedCheckpoint.open(Fixtures.path("tiny-llava"));
+             ShardedCheckpoint got = ShardedCheckpoint.open(hf)) {
+            Set<String> wantKeys = new TreeSet<>(), gotKeys = new TreeSet<>();
+            for (String k : want.names()) {
+                wantKeys.add(layerless(k.startsWith("vision_tower.") ? "vision_tower.vision_model." + k.substring(13) : k));
+            }
+            for (String k : got.names()) gotKeys.add(layerless(k));
+            assertThat(gotKeys).isEqualTo(wantKeys);
+        }
+    }
+
+    private static String layerless(String key) {
+        return key.replaceAll("\\.layers\\.\\d+\\.", ".layers.N.");
+    }
+
+    @Test
+    void reloadsWithTheTrainedModelsLogitsAndAnImageToken() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode config = json.readTree(hf.resolve("config.json").toFile());
+        int imageToken = config.get("image_token_index").asInt();
+        int vocab = config.path("text_config").get("vocab_size").asInt();
+        assertThat(imageToken).isEqualTo(vocab - 1); // the demo tokenizer had no <image>: added, embeddings grown
+        JsonNode tok = json.readTree(hf.resolve("tokenizer.json").toFile());
+        boolean added = false;
+        for (JsonNode a : tok.get("added_tokens")) added |= a.get("content").asText().equals("<image>") && a.get("id").asInt() == imageToken;
+        assertThat(added).isTrue();
+
+        Path stage2 = work.resolve("stage2");
+        ObjectNode tree = (ObjectNode) ConfigFiles.YAML.readTree(stage2.resolve("config.yaml").toFile());
+        LlavaData data = LlavaData.open(DataConfig.fromYamlSection(tree.get("data")), s -> {});
+        try (RunExport trained = RunExport.open(stage2);
+             LlavaForConditionalGeneration reloaded = LlavaForConditionalGeneration.load(hf);
+             DataLoader loader = data.loader(1, 0, 0, s -> {}); DataLoader.Epoch epoch = loader.epoch(0, 0);
+             Scope s = Scope.open(); AutoCloseable ng = Autograd.noGrad()) {
+            Batch.Tensors t = epoch.next().toTensors();
+            assertThat(t.pixelValues()).isNotNull();
+            float[] want = trained.model().forward(t.inputIds(), t.attentionMask(), t.pixelValues()).toFloatArray();
+            int[] ids = t.inputIds().toIntArray();
+            for (int i = 0; i < ids.length; i++) if (ids[i] == LlavaForConditionalGeneration.XTUNER_IMAGE_TOKEN_INDEX) ids[i] = imageToken;
+            Tensor hfIds = Tensor.ofInts(ids, t.inputIds().shape());
+            Tensor logits = reloaded.forward(hfIds, t.attentionMask(), t.pixelValues());
+            int oldVocab = vocab - 1;
+            float[] got = logits.toFloatArray(), firstColumns = new float[want.length];
+            for (int p = 0; p < want.length / oldVocab; p++) System.arraycopy(got, p * vocab, firstColumns, p * oldVocab, oldVocab);
+            // The adapters are merged into the weights now: equal up to fp32 rounding of W + (α/r)·B·A.
+            assertThat(LlavaReference.relErr(firstColumns, want)).isLessThan(1e-5);
+        }
+    }
+}
