@@ -35,6 +35,25 @@ final class ConfigDefaults {
         return c;
     }
 
+    /**
+     * InternLM2's config as the Llama config it is mathematically (jtuner holds InternLM2 as a Llama, its packed
+     * {@code wqkv} split on load): a LLaVA text_config transformers and jtuner both read without remote code. The
+     * weights are written under Llama's names to match.
+     */
+    static ObjectNode internlm2AsLlama(ObjectNode c) {
+        if (!c.path("model_type").asText().equals("internlm2")) return c;
+        ObjectNode l = c.objectNode();
+        for (String k : new String[] {"vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
+                "num_attention_heads", "num_key_value_heads", "max_position_embeddings", "rms_norm_eps", "rope_theta",
+                "rope_scaling", "bos_token_id", "eos_token_id", "pad_token_id", "tie_word_embeddings", "hidden_act",
+                "initializer_range", "use_cache"}) {
+            if (c.has(k)) l.set(k, c.get(k));
+        }
+        l.put("model_type", "llama");
+        l.put("attention_bias", c.path("bias").asBoolean(false));
+        return llama(l);
+    }
+
     static ObjectNode clipVision(ObjectNode c) {
         c.putIfAbsent("attention_dropout", c.numberNode(0.0));
         c.putIfAbsent("hidden_act", c.textNode("quick_gelu"));

@@ -52,7 +52,7 @@ public final class HfLlavaWriter {
         Lora.merge(model);
         Files.createDirectories(out);
         List<TensorEntry> weights = new ArrayList<>(WeightSaver.stateDict(model, LlavaKeys.HUB, n -> true, dtype));
-        ObjectNode text = textConfig.deepCopy();
+        ObjectNode text = ConfigDefaults.internlm2AsLlama(textConfig.deepCopy());
         int imageToken = model.imageTokenIndex();
         List<String> rewritten = List.of();
         if (imageToken < 0) {

@@ -66,6 +66,11 @@ public final class XtunerMerge {
         if (a.llm() != null && a.visualEncoder() != null) {
             throw new IllegalArgumentException("a LLaVA needs its projector: give --projector (XTuner's projector/ folder)");
         }
+        if (a.llm() != null && a.llmAdapter() != null && "internlm2".equals(
+                HfConfigs.readJson(a.llm().resolve(HfConfigs.CONFIG_FILE)).path("model_type").asText())) {
+            CheckpointLoraMerge.merge(a.llm(), a.llmAdapter(), out); // keeps InternLM2's own layout
+            return Kind.LLM;
+        }
         if (a.llm() != null) {
             try (LlamaForCausalLM llm = LlamaForCausalLM.load(a.llm())) {
                 if (a.llmAdapter() != null) addAdapter(llm, a.llmAdapter(), KeyMap.prefix(PeftAdapters.KEY_PREFIX));
@@ -116,9 +121,17 @@ public final class XtunerMerge {
                     + ": a projector without bias is not supported");
         }
         int imageToken = a.imageTokenIndex() != null ? a.imageTokenIndex() : imageTokenOf(a.llm());
-        try (LlavaForConditionalGeneration model = LlavaForConditionalGeneration.assemble(a.llm(), a.visualEncoder(),
+        // InternLM2 adapters name its packed wqkv, which jtuner splits on load: merge those in the checkpoint itself.
+        Path llm = a.llm();
+        boolean mergeInCheckpoint = a.llmAdapter() != null && "internlm2".equals(
+                HfConfigs.readJson(a.llm().resolve(HfConfigs.CONFIG_FILE)).path("model_type").asText());
+        if (mergeInCheckpoint) {
+            llm = Files.createTempDirectory("jtuner-merge-llm");
+            CheckpointLoraMerge.merge(a.llm(), a.llmAdapter(), llm);
+        }
+        try (LlavaForConditionalGeneration model = LlavaForConditionalGeneration.assemble(llm, a.visualEncoder(),
                 depth, List.of(a.visualSelectLayer()), a.selectStrategy(), imageToken, false, new Random(0))) {
-            if (a.llmAdapter() != null) {
+            if (a.llmAdapter() != null && !mergeInCheckpoint) {
                 addAdapter(model.languageModel(), a.llmAdapter(), KeyMap.prefix(PeftAdapters.KEY_PREFIX));
             }
             if (a.visualEncoderAdapter() != null) addAdapter(model.visionTower(), a.visualEncoderAdapter(), towerAdapterKeys());
@@ -126,6 +139,14 @@ public final class XtunerMerge {
             HfLlavaWriter.write(model, HfConfigs.readJson(a.llm().resolve(HfConfigs.CONFIG_FILE)),
                     HfConfigs.readJson(a.visualEncoder().resolve(HfConfigs.CONFIG_FILE)), a.dtype(), a.maxShardBytes(),
                     a.llm(), a.visualEncoder(), out);
+        } finally {
+            if (mergeInCheckpoint) deleteTree(llm);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 
