@@ -49,13 +49,23 @@ public final class HfLlavaWriter {
      */
     public static void write(LlavaForConditionalGeneration model, ObjectNode textConfig, ObjectNode visionConfig,
                              String dtype, long maxShardBytes, Path llmDir, Path visionDir, Path out) throws IOException {
+        write(model, textConfig, visionConfig, dtype, maxShardBytes, llmDir, visionDir, out, true);
+    }
+
+    /**
+     * @param addImageToken whether XTuner's placeholder id (negative, no token) becomes an {@code <image>} token added
+     *                      to the tokenizer; false keeps the model's id as it is (a folder for jtuner to train on)
+     */
+    public static void write(LlavaForConditionalGeneration model, ObjectNode textConfig, ObjectNode visionConfig,
+                             String dtype, long maxShardBytes, Path llmDir, Path visionDir, Path out,
+                             boolean addImageToken) throws IOException {
         Lora.merge(model);
         Files.createDirectories(out);
         List<TensorEntry> weights = new ArrayList<>(WeightSaver.stateDict(model, LlavaKeys.HUB, n -> true, dtype));
         ObjectNode text = ConfigDefaults.internlm2AsLlama(textConfig.deepCopy());
         int imageToken = model.imageTokenIndex();
         List<String> rewritten = List.of();
-        if (imageToken < 0) {
+        if (imageToken < 0 && addImageToken) {
             // XTuner's placeholder (-200) is no token: add <image> to the tokenizer, as XTuner's HF converter does
             ImageToken added = ImageToken.add(llmDir, out);
             imageToken = added.id();

@@ -138,7 +138,7 @@ public final class XtunerMerge {
             loadProjector(model.projector(), a.projector());
             HfLlavaWriter.write(model, HfConfigs.readJson(a.llm().resolve(HfConfigs.CONFIG_FILE)),
                     HfConfigs.readJson(a.visualEncoder().resolve(HfConfigs.CONFIG_FILE)), a.dtype(), a.maxShardBytes(),
-                    a.llm(), a.visualEncoder(), out);
+                    a.llm(), a.visualEncoder(), out, a.imageTokenIndex() == null);
         } finally {
             if (mergeInCheckpoint) deleteTree(llm);
         }
