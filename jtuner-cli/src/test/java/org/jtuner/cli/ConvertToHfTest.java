@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -121,5 +122,55 @@ class ConvertToHfTest {
             // The adapters are merged into the weights now: equal up to fp32 rounding of W + (α/r)·B·A.
             assertThat(LlavaReference.relErr(firstColumns, want)).isLessThan(1e-5);
         }
+    }
+
+    /**
+     * Layout (c), the original LLaVA code base (github.com/haotian-liu/LLaVA): {@code LlavaLlamaForCausalLM} is a
+     * LlamaForCausalLM ({@code model.*}, {@code lm_head}) whose model is a {@code LlavaMetaModel}
+     * (llava/model/llava_arch.py) adding {@code self.vision_tower = build_vision_tower(config)} and
+     * {@code self.mm_projector = build_vision_projector(config)}; the projector is {@code nn.Sequential(Linear, GELU,
+     * Linear)} for mlp2x_gelu (llava/model/multimodal_projector/builder.py: indices 0 and 2), the tower a
+     * {@code CLIPVisionTower} whose {@code self.vision_tower} is a {@code CLIPVisionModel}
+     * (llava/model/multimodal_encoder/clip_encoder.py: hence {@code vision_tower.vision_tower.vision_model.*}).
+     */
+    @Test
+    void officialLlavaLayoutHasTheKeyNamesOfTheLlavaCodeBase() throws Exception {
+        Path out = work.resolve("llava");
+        CliErrorsTest.Run r = CliErrorsTest.run("convert", "to-llava", work.resolve("stage2").toString(), "--output", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode c = new ObjectMapper().readTree(out.resolve("config.json").toFile());
+        int llmLayers = c.get("num_hidden_layers").asInt(), towerLayers = 1; // the demo's sizes
+        Set<String> expected = new TreeSet<>(List.of("model.embed_tokens.weight", "model.norm.weight", "lm_head.weight",
+                "model.mm_projector.0.weight", "model.mm_projector.0.bias", "model.mm_projector.2.weight",
+                "model.mm_projector.2.bias"));
+        for (int i = 0; i < llmLayers; i++) {
+            for (String w : List.of("input_layernorm", "post_attention_layernorm", "self_attn.q_proj", "self_attn.k_proj",
+                    "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")) {
+                expected.add("model.layers." + i + "." + w + ".weight");
+            }
+        }
+        String tower = "model.vision_tower.vision_tower.vision_model.";
+        expected.addAll(List.of(tower + "embeddings.class_embedding", tower + "embeddings.patch_embedding.weight",
+                tower + "embeddings.position_embedding.weight"));
+        for (String ln : List.of("pre_layrnorm", "post_layernorm")) {
+            expected.add(tower + ln + ".weight");
+            expected.add(tower + ln + ".bias");
+        }
+        for (int j = 0; j < towerLayers; j++) {
+            for (String w : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.out_proj",
+                    "layer_norm1", "layer_norm2", "mlp.fc1", "mlp.fc2")) {
+                expected.add(tower + "encoder.layers." + j + "." + w + ".weight");
+                expected.add(tower + "encoder.layers." + j + "." + w + ".bias");
+            }
+        }
+        try (ShardedCheckpoint got = ShardedCheckpoint.open(out)) {
+            assertThat(new TreeSet<>(got.names())).isEqualTo(expected);
+        }
+        assertThat(c.get("architectures").get(0).asText()).isEqualTo("LlavaLlamaForCausalLM");
+        assertThat(c.get("mm_projector_type").asText()).isEqualTo("mlp2x_gelu");
+        assertThat(c.get("mm_vision_select_layer").asInt()).isEqualTo(-2);
+        assertThat(c.get("mm_vision_select_feature").asText()).isEqualTo("patch");
+        assertThat(c.get("mm_hidden_size").asInt()).isEqualTo(64);
+        assertThat(c.get("mm_vision_tower").asText()).endsWith("tiny-clip");
     }
 }

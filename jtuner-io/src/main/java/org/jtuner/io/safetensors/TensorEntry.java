@@ -99,6 +99,11 @@ public final class TensorEntry {
         return info.name();
     }
 
+    /** The same data under another name (a key layout's rename). */
+    public TensorEntry withName(String name) {
+        return new TensorEntry(name, dtype, info.shape(), source);
+    }
+
     public TensorInfo info() {
         return info;
     }

@@ -86,6 +86,21 @@ public final class RunExport implements AutoCloseable {
         HfLlavaWriter.write(model, text, vision, dtype, maxShardBytes, data.tokenizer(), processor, out);
     }
 
+    /** (c) the original LLaVA code base's layout (LlavaLlamaForCausalLM), adapters merged. */
+    public void writeOfficialLlava(String dtype, long maxShardBytes, Path out) throws IOException {
+        RunConfig.ModelConfig c = config.model();
+        ObjectNode text;
+        String tower;
+        if (c.llava() != null) {
+            text = (ObjectNode) HfConfigs.readJson(Path.of(c.llava()).resolve(HfConfigs.CONFIG_FILE)).get("text_config");
+            tower = c.llava();
+        } else {
+            text = HfConfigs.readJson(Path.of(c.llm()).resolve(HfConfigs.CONFIG_FILE));
+            tower = c.visionEncoder();
+        }
+        OfficialLlavaWriter.write(model, text, tower, dtype, maxShardBytes, data.tokenizer(), out);
+    }
+
     @Override
     public void close() {
         model.close();
