@@ -5,6 +5,8 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.jtuner.nn.optim.LrSchedule;
+
 /**
  * One training run, as its YAML file describes it. Every section has defaults (XTuner's, where it has one), so
  * a config names only what differs. {@code data} is bound by the data layer's own config class.
@@ -14,7 +16,7 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
 
     public RunConfig {
         model = model == null ? new ModelConfig(null, null, null, null, null, null, null, null, null, null, null) : model;
-        optim = optim == null ? new OptimConfig(null, null, null, null, null, null, null, null, null, null) : optim;
+        optim = optim == null ? new OptimConfig(null, null, null, null, null, null, null, null, null, null, null, null) : optim;
         train = train == null ? new TrainSection(null, null, null, null) : train;
         checkpoint = checkpoint == null ? new CheckpointConfig(null, null) : checkpoint;
         logging = logging == null ? new LoggingConfig(null) : logging;
@@ -61,8 +63,14 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
 
     public record OptimConfig(Double lr, List<Double> betas, Double eps, Double weightDecay, Double warmupRatio,
                               Double etaMin, Double maxNorm, Integer accumulativeCounts, Integer epochs,
-                              Long maxIters) {
+                              Long maxIters, String scheduler, Long warmupSteps) {
         public OptimConfig {
+            // scheduler: cosine (XTuner's), linear or constant; warmup_steps, when set, overrides warmup_ratio
+            scheduler = scheduler == null ? "cosine" : scheduler;
+            LrSchedule.Kind.parse(scheduler);
+            if (warmupSteps != null && warmupSteps < 0) {
+                throw new IllegalArgumentException("optim.warmup_steps must be >= 0, got " + warmupSteps);
+            }
             lr = lr == null ? 2e-4 : lr;
             betas = betas == null ? List.of(0.9, 0.999) : List.copyOf(betas);
             eps = eps == null ? 1e-8 : eps;
