@@ -13,9 +13,10 @@ import org.jtuner.vision.RgbImage;
 public sealed interface AugmentOp {
     RgbImage apply(RgbImage image);
 
-    record ResizedCrop(int top, int left, int height, int width, int size) implements AugmentOp {
+    /** The crop box, resized to outHeight x outWidth (the CLI's {@code size} gives a square). */
+    record ResizedCrop(int top, int left, int height, int width, int outHeight, int outWidth) implements AugmentOp {
         public RgbImage apply(RgbImage image) {
-            return ImageOps.resizedCrop(image, top, left, height, width, size, size);
+            return ImageOps.resizedCrop(image, top, left, height, width, outHeight, outWidth);
         }
     }
 
@@ -66,7 +67,8 @@ public sealed interface AugmentOp {
                 case "resized_crop" -> {
                     need(spec, args, 5, "resized_crop=top,left,height,width,size");
                     yield new ResizedCrop(Integer.parseInt(args.get(0)), Integer.parseInt(args.get(1)),
-                            Integer.parseInt(args.get(2)), Integer.parseInt(args.get(3)), Integer.parseInt(args.get(4)));
+                            Integer.parseInt(args.get(2)), Integer.parseInt(args.get(3)), Integer.parseInt(args.get(4)),
+                            Integer.parseInt(args.get(4)));
                 }
                 case "brightness" -> new Brightness(factor(spec, args, "brightness=F"));
                 case "contrast" -> new Contrast(factor(spec, args, "contrast=F"));
