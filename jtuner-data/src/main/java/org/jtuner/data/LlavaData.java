@@ -54,7 +54,7 @@ public final class LlavaData {
     public static Parts parts(DataConfig config, Tokenizer tokenizer, ImageLoader images) {
         PromptTemplate template = PromptTemplates.get(config.template());
         SampleEncoder encoder = new SampleEncoder(tokenizer, config.template(), template, config.imageTokenIndex(), config.imageSeqLength(),
-                config.maxLength(), config.imageFolder());
+                config.maxLength(), config.imageFolder()).requireCotStages(config.cotStages());
         return new Parts(config, tokenizer, template, encoder, images);
     }
 
