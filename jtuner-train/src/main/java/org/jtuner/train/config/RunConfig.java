@@ -20,7 +20,7 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
         train = train == null ? new TrainSection(null, null, null, null) : train;
         checkpoint = checkpoint == null ? new CheckpointConfig(null, null) : checkpoint;
         logging = logging == null ? new LoggingConfig(null) : logging;
-        evaluation = evaluation == null ? new EvaluationConfig(null, null, null, null) : evaluation;
+        evaluation = evaluation == null ? new EvaluationConfig(null, null, null, null, null, null) : evaluation;
     }
 
     /** Binds a resolved config tree (see {@link ConfigFiles#load}); unknown keys are errors. */
@@ -114,9 +114,15 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
         }
     }
 
-    /** Prompts answered at {@code freq} steps and at the end, as XTuner's EvaluateChatHook does. */
-    public record EvaluationConfig(Integer freq, Integer maxNewTokens, String system, List<Prompt> prompts) {
+    /**
+     * Prompts answered at {@code freq} steps and at the end, as XTuner's EvaluateChatHook does; and
+     * {@code cot_benchmarks}: LLaVA json/jsonl files scored by CoT answer accuracy and structure validity
+     * (images under {@code cot_image_folder}, else beside each file).
+     */
+    public record EvaluationConfig(Integer freq, Integer maxNewTokens, String system, List<Prompt> prompts,
+                                   List<String> cotBenchmarks, String cotImageFolder) {
         public EvaluationConfig {
+            cotBenchmarks = cotBenchmarks == null ? List.of() : List.copyOf(cotBenchmarks);
             freq = freq == null ? 500 : freq;
             maxNewTokens = maxNewTokens == null ? 64 : maxNewTokens;
             system = system == null ? "" : system;
