@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.jtuner.data.DataConfig;
+import org.jtuner.data.tools.AugmentPreview;
 import org.jtuner.data.tools.CheckDataset;
 import org.jtuner.data.tools.LogDataset;
 import org.jtuner.train.TrainRun;
@@ -37,8 +38,21 @@ final class DatasetCommands {
         @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key.")
         List<String> overrides = new ArrayList<>();
 
+        @Option(names = "--augment", paramLabel = "N", description = "Write the first N images as data.augment changes them (PNGs) instead.")
+        Integer augment;
+
+        @Option(names = "--augment-dir", paramLabel = "DIR", description = "Where --augment writes (default: ${DEFAULT-VALUE}).")
+        java.nio.file.Path augmentDir = java.nio.file.Path.of("work_dirs", "augment_preview");
+
         @Override
-        public Integer call() {
+        public Integer call() throws java.io.IOException {
+            if (augment != null) {
+                var tree = TrainRun.resolve(config, overrides);
+                DataConfig data = DataConfig.fromYamlSection(tree.get("data"));
+                // the run's seed (train.seed, 42 by default), so the previews are the images epoch 0 trains on
+                long seed = tree.path("train").path("seed").asLong(42);
+                return AugmentPreview.run(data, org.jtuner.text.tokenizer.Tokenizer.load(data.tokenizer()), augment, seed, augmentDir, System.out);
+            }
             LogDataset.Show s = LogDataset.Show.valueOf(show.toUpperCase(java.util.Locale.ROOT));
             return LogDataset.run(dataConfig(config, overrides), new LogDataset.Options(s, count), System.out);
         }

@@ -9,19 +9,34 @@ import org.jtuner.vision.ImageReadException;
 import org.jtuner.vision.Images;
 import org.jtuner.vision.PixelValues;
 import org.jtuner.vision.RgbImage;
+import org.jtuner.vision.augment.ImageAugmenter;
 
 /**
  * LLaVA's image path in {@code LLaVADataset.__getitem__}: {@code Image.open(path).convert("RGB")}, LLaVA's
  * {@code expand2square} with the processor's mean colour when {@code pad_image_to_square}, then the CLIP
- * processor's {@code pixel_values}.
+ * processor's {@code pixel_values}. With {@code data.augment.image}, the decoded image is augmented first
+ * ({@link #withAugmentation}).
  */
 public final class ClipImageLoader implements ImageLoader {
     private final ClipImageProcessor processor;
     private final boolean padToSquare;
+    private final ImageAugmenter augmenter;
+    private final long seed;
 
     public ClipImageLoader(ClipImageProcessor processor, boolean padToSquare) {
+        this(processor, padToSquare, null, 0);
+    }
+
+    private ClipImageLoader(ClipImageProcessor processor, boolean padToSquare, ImageAugmenter augmenter, long seed) {
         this.processor = processor;
         this.padToSquare = padToSquare;
+        this.augmenter = augmenter;
+        this.seed = seed;
+    }
+
+    /** This loader augmenting each decoded image (before pad-to-square) with draws keyed by (seed, epoch, sample, image). */
+    public ClipImageLoader withAugmentation(ImageAugmenter augmenter, long seed) {
+        return new ClipImageLoader(processor, padToSquare, augmenter, seed);
     }
 
     /**
@@ -47,7 +62,17 @@ public final class ClipImageLoader implements ImageLoader {
 
     @Override
     public PixelValues load(Path image) throws ImageReadException {
+        return preprocess(Images.read(image));
+    }
+
+    @Override
+    public PixelValues load(Path image, int epoch, int sampleIndex, int imageNumber) throws ImageReadException {
         RgbImage rgb = Images.read(image);
+        if (augmenter != null) rgb = augmenter.apply(rgb, seed, epoch, sampleIndex, imageNumber);
+        return preprocess(rgb);
+    }
+
+    private PixelValues preprocess(RgbImage rgb) {
         if (padToSquare) rgb = processor.expandToSquare(rgb);
         return processor.preprocess(rgb);
     }

@@ -41,6 +41,8 @@ import org.jtuner.text.template.PromptTemplates;
  *   sampler: {type: length_grouped, mega_batch_mult: null, seed: null}
  *   per_device_batch_size: 16
  *   num_workers: 4
+ *   augment: {image: {...}}              # see AugmentConfig; absent: no augmentation
+ *   cot_stages: false                    # LLaVA-CoT data: every answer must be SUMMARY, CAPTION, REASONING, CONCLUSION
  * </pre>
  *
  * Relative paths are taken as written (relative to the working directory, as XTuner does); {@link #resolvedAgainst}
@@ -55,7 +57,8 @@ import org.jtuner.text.template.PromptTemplates;
 public record DataConfig(
         List<Path> files, Path imageFolder, String template, int maxLength, boolean padImageToSquare,
         Path tokenizer, Path imageProcessor, int imageTokenIndex, int imageSeqLength,
-        OnBadSample onBadSample, boolean verifyImages, SamplerConfig sampler, int perDeviceBatchSize, int numWorkers) {
+        OnBadSample onBadSample, boolean verifyImages, SamplerConfig sampler, int perDeviceBatchSize, int numWorkers,
+        AugmentConfig augment, boolean cotStages) {
 
     public static final int DEFAULT_MAX_LENGTH = 2048;
     /** XTuner's {@code IMAGE_TOKEN_INDEX}. */
@@ -68,7 +71,7 @@ public record DataConfig(
     /** The keys of the {@code data} mapping. */
     public static final Set<String> KEYS = Set.of("files", "image_folder", "template", "max_length", "pad_image_to_square",
             "tokenizer", "image_processor", "image_token_index", "image_seq_length", "on_bad_sample", "verify_images",
-            "sampler", "per_device_batch_size", "num_workers");
+            "sampler", "per_device_batch_size", "num_workers", "augment", "cot_stages");
 
     public DataConfig {
         Objects.requireNonNull(files, "files");
@@ -82,6 +85,15 @@ public record DataConfig(
         if (numWorkers < 0) throw new IllegalArgumentException("data.num_workers must be 0 or more, got " + numWorkers);
         if (onBadSample == null) onBadSample = OnBadSample.FAIL;
         if (sampler == null) sampler = SamplerConfig.DEFAULT;
+        if (augment == null) augment = AugmentConfig.NONE;
+    }
+
+    /** Without augmentation (the form before {@code data.augment} existed). */
+    public DataConfig(List<Path> files, Path imageFolder, String template, int maxLength, boolean padImageToSquare,
+                      Path tokenizer, Path imageProcessor, int imageTokenIndex, int imageSeqLength, OnBadSample onBadSample,
+                      boolean verifyImages, SamplerConfig sampler, int perDeviceBatchSize, int numWorkers) {
+        this(files, imageFolder, template, maxLength, padImageToSquare, tokenizer, imageProcessor, imageTokenIndex,
+                imageSeqLength, onBadSample, verifyImages, sampler, perDeviceBatchSize, numWorkers, AugmentConfig.NONE, false);
     }
 
     /** A config with every optional key at its default. */
@@ -117,7 +129,9 @@ public record DataConfig(
                     n.bool("verify_images", false),
                     SamplerConfig.read(n.child("sampler", SamplerConfig.KEYS)),
                     n.integer("per_device_batch_size", DEFAULT_BATCH_SIZE, 1, 1 << 20),
-                    n.integer("num_workers", DEFAULT_NUM_WORKERS, 0, 1024));
+                    n.integer("num_workers", DEFAULT_NUM_WORKERS, 0, 1024),
+                    AugmentConfig.read(n.child("augment", AugmentConfig.KEYS)),
+                    n.bool("cot_stages", false));
         } catch (ConfigException e) {
             throw e;
         } catch (IllegalArgumentException e) {
@@ -158,32 +172,42 @@ public record DataConfig(
     public DataConfig resolvedAgainst(Path base) {
         return new DataConfig(files.stream().map(base::resolve).toList(), imageFolder == null ? null : base.resolve(imageFolder),
                 template, maxLength, padImageToSquare, base.resolve(tokenizer), imageProcessor == null ? null : base.resolve(imageProcessor),
-                imageTokenIndex, imageSeqLength, onBadSample, verifyImages, sampler, perDeviceBatchSize, numWorkers);
+                imageTokenIndex, imageSeqLength, onBadSample, verifyImages, sampler, perDeviceBatchSize, numWorkers, augment, cotStages);
     }
 
     public DataConfig withOnBadSample(OnBadSample mode) {
         return new DataConfig(files, imageFolder, template, maxLength, padImageToSquare, tokenizer, imageProcessor,
-                imageTokenIndex, imageSeqLength, mode, verifyImages, sampler, perDeviceBatchSize, numWorkers);
+                imageTokenIndex, imageSeqLength, mode, verifyImages, sampler, perDeviceBatchSize, numWorkers, augment, cotStages);
     }
 
     public DataConfig withMaxLength(int length) {
         return new DataConfig(files, imageFolder, template, length, padImageToSquare, tokenizer, imageProcessor,
-                imageTokenIndex, imageSeqLength, onBadSample, verifyImages, sampler, perDeviceBatchSize, numWorkers);
+                imageTokenIndex, imageSeqLength, onBadSample, verifyImages, sampler, perDeviceBatchSize, numWorkers, augment, cotStages);
     }
 
     public DataConfig withImageTokens(int tokenIndex, int seqLength) {
         return new DataConfig(files, imageFolder, template, maxLength, padImageToSquare, tokenizer, imageProcessor,
-                tokenIndex, seqLength, onBadSample, verifyImages, sampler, perDeviceBatchSize, numWorkers);
+                tokenIndex, seqLength, onBadSample, verifyImages, sampler, perDeviceBatchSize, numWorkers, augment, cotStages);
+    }
+
+    public DataConfig withAugment(AugmentConfig a) {
+        return new DataConfig(files, imageFolder, template, maxLength, padImageToSquare, tokenizer, imageProcessor,
+                imageTokenIndex, imageSeqLength, onBadSample, verifyImages, sampler, perDeviceBatchSize, numWorkers, a, cotStages);
+    }
+
+    public DataConfig withCotStages(boolean on) {
+        return new DataConfig(files, imageFolder, template, maxLength, padImageToSquare, tokenizer, imageProcessor,
+                imageTokenIndex, imageSeqLength, onBadSample, verifyImages, sampler, perDeviceBatchSize, numWorkers, augment, on);
     }
 
     public DataConfig withSampler(SamplerConfig s) {
         return new DataConfig(files, imageFolder, template, maxLength, padImageToSquare, tokenizer, imageProcessor,
-                imageTokenIndex, imageSeqLength, onBadSample, verifyImages, s, perDeviceBatchSize, numWorkers);
+                imageTokenIndex, imageSeqLength, onBadSample, verifyImages, s, perDeviceBatchSize, numWorkers, augment, cotStages);
     }
 
     public DataConfig withBatching(int batchSize, int workers) {
         return new DataConfig(files, imageFolder, template, maxLength, padImageToSquare, tokenizer, imageProcessor,
-                imageTokenIndex, imageSeqLength, onBadSample, verifyImages, sampler, batchSize, workers);
+                imageTokenIndex, imageSeqLength, onBadSample, verifyImages, sampler, batchSize, workers, augment, cotStages);
     }
 
     /** The section as a mapping with every key written out (defaults included), for the run's resolved config. */
@@ -204,6 +228,8 @@ public record DataConfig(
         o.set("sampler", sampler.toJson());
         o.put("per_device_batch_size", perDeviceBatchSize);
         o.put("num_workers", numWorkers);
+        if (augment.enabled()) o.set("augment", augment.toJson());
+        if (cotStages) o.put("cot_stages", true);
         return o;
     }
 

@@ -157,14 +157,14 @@ public final class DataLoader implements AutoCloseable {
             int[] indices = Arrays.copyOfRange(order, step * batchSize, Math.min(order.length, (step + 1) * batchSize));
             if (pool == null) return CompletableFuture.completedFuture(assemble(step, loadAll(indices)));
             List<CompletableFuture<Loaded>> rows = new ArrayList<>(indices.length);
-            for (int index : indices) rows.add(CompletableFuture.supplyAsync(() -> load(index), pool));
+            for (int index : indices) rows.add(CompletableFuture.supplyAsync(() -> load(epoch, index), pool));
             return CompletableFuture.allOf(rows.toArray(CompletableFuture[]::new))
                     .thenApplyAsync(v -> assemble(step, rows.stream().map(CompletableFuture::join).toList()), pool);
         }
 
         private List<Loaded> loadAll(int[] indices) {
             List<Loaded> out = new ArrayList<>(indices.length);
-            for (int index : indices) out.add(load(index));
+            for (int index : indices) out.add(load(epoch, index));
             return out;
         }
 
@@ -189,13 +189,13 @@ public final class DataLoader implements AutoCloseable {
 
     private record Assembled(Batch batch, List<Problem> problems) {}
 
-    /** Expands sample {@code index} and decodes its images (a worker task). */
-    private Loaded load(int index) {
+    /** Expands sample {@code index} and decodes its images for {@code epoch} (a worker task). */
+    private Loaded load(int epoch, int index) {
         EncodedSample sample = dataset.get(index);
         List<PixelValues> pixels = new ArrayList<>(sample.images().size());
         for (var image : sample.images()) {
             try {
-                pixels.add(images.load(image));
+                pixels.add(images.load(image, epoch, index, pixels.size()));
             } catch (ImageReadException e) {
                 return new Loaded(null, new Problem(ProblemKind.UNREADABLE_IMAGE, sample.source(), e.getMessage()));
             } catch (RuntimeException e) {

@@ -9,4 +9,12 @@ import org.jtuner.vision.PixelValues;
 @FunctionalInterface
 public interface ImageLoader {
     PixelValues load(Path image) throws ImageReadException;
+
+    /**
+     * The pixels of image {@code imageNumber} of sample {@code sampleIndex} in {@code epoch}: a loader that augments
+     * draws its parameters from this key; the others ignore it.
+     */
+    default PixelValues load(Path image, int epoch, int sampleIndex, int imageNumber) throws ImageReadException {
+        return load(image);
+    }
 }

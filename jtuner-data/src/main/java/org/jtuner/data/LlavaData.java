@@ -9,6 +9,7 @@ import org.jtuner.data.sampler.ShuffleSampler;
 import org.jtuner.text.template.PromptTemplate;
 import org.jtuner.text.template.PromptTemplates;
 import org.jtuner.text.tokenizer.Tokenizer;
+import org.jtuner.vision.augment.ImageAugmenter;
 
 /**
  * The data side of a run, built from its {@link DataConfig}: the tokenizer, the prompt template, the image
@@ -53,7 +54,7 @@ public final class LlavaData {
     public static Parts parts(DataConfig config, Tokenizer tokenizer, ImageLoader images) {
         PromptTemplate template = PromptTemplates.get(config.template());
         SampleEncoder encoder = new SampleEncoder(tokenizer, config.template(), template, config.imageTokenIndex(), config.imageSeqLength(),
-                config.maxLength(), config.imageFolder());
+                config.maxLength(), config.imageFolder()).requireCotStages(config.cotStages());
         return new Parts(config, tokenizer, template, encoder, images);
     }
 
@@ -87,7 +88,12 @@ public final class LlavaData {
 
     /** Rank {@code rank}'s loader, with the config's batch size, workers and {@code on_bad_sample}; close it when done. */
     public DataLoader loader(int worldSize, int rank, long seed, Consumer<String> log) {
-        return new DataLoader(dataset, sampler(worldSize, rank, seed), config.perDeviceBatchSize(), images, new Collator(),
+        ImageLoader pipeline = images;
+        if (config.augment().image().enabled() && images instanceof ClipImageLoader clip) {
+            // augmentation draws are keyed by the run seed, so every rank and a resumed run see the same images
+            pipeline = clip.withAugmentation(new ImageAugmenter(config.augment().image()), seed);
+        }
+        return new DataLoader(dataset, sampler(worldSize, rank, seed), config.perDeviceBatchSize(), pipeline, new Collator(),
                 config.numWorkers(), config.onBadSample(), log);
     }
 

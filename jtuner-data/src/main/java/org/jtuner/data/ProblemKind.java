@@ -21,7 +21,28 @@ public enum ProblemKind {
     /** Longer than max_length, and truncation would cut through an image's tokens: dropped. */
     TRUNCATION_CUTS_IMAGE("over-long (cut through an image, dropped)", false),
     /** No answer token is left to train on (no gpt turn, or truncation removed them all): dropped, as XTuner does. */
-    NO_TRAINED_TOKEN("no trained token (dropped)", false);
+    NO_TRAINED_TOKEN("no trained token (dropped)", false),
+    /** With {@code data.cot_stages}: an answer lacks one of LLaVA-CoT's four stages. */
+    COT_MISSING_STAGE("CoT: missing stage", true),
+    /** With {@code data.cot_stages}: the stages are not SUMMARY, CAPTION, REASONING, CONCLUSION in order (or one repeats). */
+    COT_OUT_OF_ORDER("CoT: stages out of order", true),
+    /** With {@code data.cot_stages}: a stage is opened and never closed. */
+    COT_UNCLOSED("CoT: unclosed stage", true),
+    /** With {@code data.cot_stages}: a stage holds only whitespace. */
+    COT_EMPTY("CoT: empty stage", true),
+    /** With {@code data.cot_stages}: text before, between or after the stages. */
+    COT_TEXT_OUTSIDE("CoT: text outside the stages", true);
+
+    /** The problem kind of a CoT structure defect. */
+    public static ProblemKind of(org.jtuner.text.cot.CotStages.Defect d) {
+        return switch (d) {
+            case MISSING -> COT_MISSING_STAGE;
+            case OUT_OF_ORDER -> COT_OUT_OF_ORDER;
+            case UNCLOSED -> COT_UNCLOSED;
+            case EMPTY -> COT_EMPTY;
+            case TEXT_OUTSIDE -> COT_TEXT_OUTSIDE;
+        };
+    }
 
     private final String description;
     private final boolean bad;

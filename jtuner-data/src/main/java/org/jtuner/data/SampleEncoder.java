@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
+import org.jtuner.text.cot.CotStages;
 import org.jtuner.text.template.PromptTemplate;
 import org.jtuner.text.template.PromptTemplates;
 import org.jtuner.text.template.Segment;
@@ -42,6 +43,7 @@ public final class SampleEncoder {
     private final int imageSeqLength;
     private final int maxLength;
     private final Path imageFolder;
+    private boolean cotStages;
 
     /**
      * An encoder with a built-in template, by name ({@link PromptTemplates}).
@@ -74,6 +76,15 @@ public final class SampleEncoder {
         this.imageSeqLength = imageSeqLength;
         this.maxLength = maxLength;
         this.imageFolder = imageFolder;
+    }
+
+    /**
+     * Makes every answer pass LLaVA-CoT's stage check ({@link CotStages}); a row with a malformed answer becomes a
+     * problem of a {@code COT_*} kind, which {@code on_bad_sample} governs. Set before the dataset is read.
+     */
+    public SampleEncoder requireCotStages(boolean on) {
+        this.cotStages = on;
+        return this;
     }
 
     /** XTuner's BOS ids: the tokenizer's {@code bos_token}, none for Qwen tokenizers or when there is none. */
@@ -118,6 +129,16 @@ public final class SampleEncoder {
     Packed encodePacked(RawSample row) {
         LlavaMapFn.Mapped mapped = LlavaMapFn.map(row);
         if (!mapped.ok()) return new Packed(null, mapped.problem());
+        if (cotStages) {
+            List<Turn> turns = mapped.turns();
+            for (int k = 0; k < turns.size(); k++) {
+                CotStages.Parsed parsed = CotStages.parse(turns.get(k).output());
+                if (!parsed.valid()) {
+                    return new Packed(null, new Problem(ProblemKind.of(parsed.defect()), row.source(),
+                            "answer " + (k + 1) + ": " + parsed.message()));
+                }
+            }
+        }
         return encodePacked(row.source(), row.images(), mapped.turns());
     }
 

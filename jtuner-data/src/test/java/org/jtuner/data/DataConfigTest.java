@@ -77,7 +77,7 @@ class DataConfigTest {
         assertThatThrownBy(() -> DataConfig.fromYamlText("data: {files: a.jsonl, template: vicuna, tokenizer: t, sampler: {typ: shuffle}}"))
                 .hasMessageStartingWith("data.sampler.typ: unknown key; did you mean 'type'?");
         assertThatThrownBy(() -> DataConfig.fromYamlText("data: {files: a.jsonl, template: vicuna, tokenizer: t, xyzzy: 1}"))
-                .hasMessageStartingWith("data.xyzzy: unknown key (valid keys: files, image_folder");
+                .hasMessageStartingWith("data.xyzzy: unknown key (valid keys: ").hasMessageContaining("files, image_folder");
     }
 
     @Test

@@ -18,6 +18,7 @@ import org.jtuner.data.LlavaData;
 import org.jtuner.models.llava.LlavaForConditionalGeneration;
 import org.jtuner.train.config.ConfigFiles;
 import org.jtuner.train.config.RunConfig;
+import org.jtuner.train.cot.CotBenchmark;
 
 /**
  * {@code jtuner train}: a config (file or built-in name) with overrides becomes a work directory with the resolved
@@ -96,6 +97,21 @@ public final class TrainRun {
                             ObjectNode e = json.createObjectNode().put("step", iteration).put("prompt", p.text())
                                     .put("image", p.image()).put("answer", a);
                             events.event(e);
+                        }
+                        for (String file : config.evaluation().cotBenchmarks()) {
+                            // CoT scoring in the trainer's hook (until the eval command of the chat/eval issue takes it)
+                            try {
+                                Path f = Path.of(file);
+                                Path images = config.evaluation().cotImageFolder() == null ? null : Path.of(config.evaluation().cotImageFolder());
+                                CotBenchmark.Score sc = CotBenchmark.score(f, CotBenchmark.read(f, images), evaluator::answer);
+                                out.printf("eval @%d: %s: CoT answer accuracy %.1f%%, structure validity %.1f%% (%d items)%n",
+                                        iteration, file, 100 * sc.accuracy(), 100 * sc.structureValidity(), sc.items());
+                                events.event(json.createObjectNode().put("step", iteration).put("cot_benchmark", file)
+                                        .put("items", sc.items()).put("answer_accuracy", sc.accuracy())
+                                        .put("structure_validity", sc.structureValidity()));
+                            } catch (IOException e) {
+                                throw new UncheckedIOException("evaluation.cot_benchmarks: " + file + ": " + e.getMessage(), e);
+                            }
                         }
                     }, new TrainingProgress(config.name() == null ? "train" : config.name(), out, config.logging().logSteps()));
                 }

@@ -74,7 +74,8 @@ public final class Trainer implements AutoCloseable {
         RunConfig.OptimConfig o = config.optim();
         this.optimizer = new AdamW(trainable, o.betas().get(0), o.betas().get(1), o.eps(), o.weightDecay());
         this.totalIters = o.maxIters() != null ? o.maxIters() : o.epochs() * data.batchesPerEpoch();
-        this.schedule = LrSchedule.warmupCosine(o.lr(), o.etaMin(), o.warmupRatio(), totalIters);
+        this.schedule = LrSchedule.of(LrSchedule.Kind.parse(o.scheduler()), o.lr(), o.etaMin(),
+                LrSchedule.warmupIters(o.warmupSteps(), o.warmupRatio(), totalIters), totalIters);
         this.checkpoints = new Checkpoints(workDir);
     }
 

@@ -55,6 +55,28 @@ class TrainerTest {
         }
     }
 
+    /** optim.scheduler: linear with warmup_steps reaches the trainer: each step's lr is transformers' linear lambda times lr. */
+    @Test
+    void theLinearScheduleFromTheConfigDrivesEachStep(@TempDir Path work) throws Exception {
+        FixtureBatches fixture = new FixtureBatches();
+        RunConfig config = FixtureBatches.config("""
+                model: {llm_lora: {r: 2, target_modules: [q_proj]}}
+                optim: {lr: 1.0e-3, scheduler: linear, warmup_ratio: 0.5, warmup_steps: 2, max_iters: 6}
+                checkpoint: {save_steps: 1000}
+                evaluation: {freq: 1000}
+                """);
+        assertThat(config.optim().scheduler()).isEqualTo("linear");
+        try (LlavaForConditionalGeneration model = loraModel(config);
+             Trainer t = new Trainer(config, "", model, FixtureBatches.source(2, i -> fixture.textOnly((int) i)), work)) {
+            for (int step = 0; step < 6; step++) {
+                double want = step < 2 ? 1e-3 * step / 2.0 : 1e-3 * (6 - step) / 4.0; // warm-up 2 (steps beat the ratio)
+                assertThat(t.step().lr()).as("step %d", step).isCloseTo(want, org.assertj.core.api.Assertions.offset(1e-15));
+            }
+        }
+        assertThatThrownBy(() -> FixtureBatches.config("optim: {scheduler: step}"))
+                .hasMessageContaining("cosine, linear or constant");
+    }
+
     static final String LORA_RUN = """
             model:
               llm_lora: {r: 4, alpha: 8, dropout: 0.1, target_modules: [q_proj, v_proj]}

@@ -123,6 +123,27 @@ public final class ConfigNode {
         return v.longValue();
     }
 
+    public double number(String key, double fallback, double min, double max) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) return fallback;
+        if (!v.isNumber()) throw new ConfigException(path(key), "expected a number, got " + describe(v));
+        double d = v.doubleValue();
+        if (!(d >= min && d <= max)) throw new ConfigException(path(key), "must be in [" + min + ", " + max + "], got " + d);
+        return d;
+    }
+
+    /** A {@code [low, high]} pair of numbers with low <= high. */
+    public double[] range(String key, double low, double high) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) return new double[] {low, high};
+        if (!v.isArray() || v.size() != 2 || !v.get(0).isNumber() || !v.get(1).isNumber()) {
+            throw new ConfigException(path(key), "expected [low, high], got " + describe(v));
+        }
+        double a = v.get(0).doubleValue(), b = v.get(1).doubleValue();
+        if (a > b) throw new ConfigException(path(key), "low must not exceed high, got [" + a + ", " + b + "]");
+        return new double[] {a, b};
+    }
+
     public boolean bool(String key, boolean fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) return fallback;

@@ -81,6 +81,11 @@ public final class CheckDataset {
         out.printf("  tokens:      %d (%d trained)%n", r.tokens(), r.trainedTokens());
         out.printf("  truncated:   %d%n", r.truncated());
         out.printf("  dropped:     %d%n", r.dropped());
+        if (config.cotStages()) {
+            CotStageStats stats = new CotStageStats(tokenizer);
+            for (int i = 0; i < dataset.size(); i++) stats.add(dataset.get(i));
+            stats.print(out);
+        }
         long problems = 0;
         boolean header = false;
         for (ProblemKind kind : ProblemKind.values()) {

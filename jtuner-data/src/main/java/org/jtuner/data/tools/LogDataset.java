@@ -67,6 +67,12 @@ public final class LogDataset {
             out.println("no usable sample in " + config.files());
             return 1;
         }
+        if (config.cotStages()) {
+            CotStageStats stats = new CotStageStats(tokenizer);
+            for (int i = 0; i < dataset.size(); i++) stats.add(dataset.get(i));
+            out.println("the " + dataset.size() + " samples read:");
+            stats.print(out);
+        }
         Show show = options.show();
         for (int i = 0; i < Math.min(options.count(), dataset.size()); i++) {
             EncodedSample s = dataset.get(i);

@@ -5,6 +5,8 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.jtuner.nn.optim.LrSchedule;
+
 /**
  * One training run, as its YAML file describes it. Every section has defaults (XTuner's, where it has one), so
  * a config names only what differs. {@code data} is bound by the data layer's own config class.
@@ -14,11 +16,11 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
 
     public RunConfig {
         model = model == null ? new ModelConfig(null, null, null, null, null, null, null, null, null, null, null) : model;
-        optim = optim == null ? new OptimConfig(null, null, null, null, null, null, null, null, null, null) : optim;
+        optim = optim == null ? new OptimConfig(null, null, null, null, null, null, null, null, null, null, null, null) : optim;
         train = train == null ? new TrainSection(null, null, null, null) : train;
         checkpoint = checkpoint == null ? new CheckpointConfig(null, null) : checkpoint;
         logging = logging == null ? new LoggingConfig(null) : logging;
-        evaluation = evaluation == null ? new EvaluationConfig(null, null, null, null) : evaluation;
+        evaluation = evaluation == null ? new EvaluationConfig(null, null, null, null, null, null) : evaluation;
     }
 
     /** Binds a resolved config tree (see {@link ConfigFiles#load}); unknown keys are errors. */
@@ -61,8 +63,14 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
 
     public record OptimConfig(Double lr, List<Double> betas, Double eps, Double weightDecay, Double warmupRatio,
                               Double etaMin, Double maxNorm, Integer accumulativeCounts, Integer epochs,
-                              Long maxIters) {
+                              Long maxIters, String scheduler, Long warmupSteps) {
         public OptimConfig {
+            // scheduler: cosine (XTuner's), linear or constant; warmup_steps, when set, overrides warmup_ratio
+            scheduler = scheduler == null ? "cosine" : scheduler;
+            LrSchedule.Kind.parse(scheduler);
+            if (warmupSteps != null && warmupSteps < 0) {
+                throw new IllegalArgumentException("optim.warmup_steps must be >= 0, got " + warmupSteps);
+            }
             lr = lr == null ? 2e-4 : lr;
             betas = betas == null ? List.of(0.9, 0.999) : List.copyOf(betas);
             eps = eps == null ? 1e-8 : eps;
@@ -106,9 +114,15 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
         }
     }
 
-    /** Prompts answered at {@code freq} steps and at the end, as XTuner's EvaluateChatHook does. */
-    public record EvaluationConfig(Integer freq, Integer maxNewTokens, String system, List<Prompt> prompts) {
+    /**
+     * Prompts answered at {@code freq} steps and at the end, as XTuner's EvaluateChatHook does; and
+     * {@code cot_benchmarks}: LLaVA json/jsonl files scored by CoT answer accuracy and structure validity
+     * (images under {@code cot_image_folder}, else beside each file).
+     */
+    public record EvaluationConfig(Integer freq, Integer maxNewTokens, String system, List<Prompt> prompts,
+                                   List<String> cotBenchmarks, String cotImageFolder) {
         public EvaluationConfig {
+            cotBenchmarks = cotBenchmarks == null ? List.of() : List.copyOf(cotBenchmarks);
             freq = freq == null ? 500 : freq;
             maxNewTokens = maxNewTokens == null ? 64 : maxNewTokens;
             system = system == null ? "" : system;
