@@ -6,10 +6,13 @@ import java.util.List;
 
 import org.jtuner.data.ImageLoader;
 import org.jtuner.data.SampleEncoder;
+import org.jtuner.generate.Generation;
+import org.jtuner.generate.GenerationConfig;
+import org.jtuner.generate.GenerationModel;
+import org.jtuner.generate.Generator;
+import org.jtuner.generate.Prompt;
+import org.jtuner.generate.TextListener;
 import org.jtuner.models.llava.LlavaForConditionalGeneration;
-import org.jtuner.tensor.Scope;
-import org.jtuner.tensor.Tensor;
-import org.jtuner.tensor.autograd.Autograd;
 import org.jtuner.text.template.PromptTemplate;
 import org.jtuner.text.tokenizer.Tokenizer;
 import org.jtuner.vision.PixelValues;
@@ -17,7 +20,8 @@ import org.jtuner.vision.PixelValues;
 /**
  * Answers prompts with the model being trained, as XTuner's EvaluateChatHook does: the question (with
  * {@code <image>\n} first when it has an image) formatted by the prompt template, the text around the image
- * tokenized piece by piece, the image expanded to its image tokens, then greedy decoding until EOS or a stop word.
+ * tokenized piece by piece, the image expanded to its image tokens, then greedy decoding
+ * (jtuner-generate's {@link Generator}) until EOS or a stop word.
  */
 public final class Evaluator {
     public static final String IMAGE_PLACEHOLDER = "<image>";
@@ -28,6 +32,7 @@ public final class Evaluator {
     private final ImageLoader images;
     private final String system;
     private final int maxNewTokens;
+    private final Generator generator;
 
     public Evaluator(LlavaForConditionalGeneration model, Tokenizer tokenizer, PromptTemplate template, ImageLoader images,
                      String system, int maxNewTokens) {
@@ -37,6 +42,7 @@ public final class Evaluator {
         this.images = images;
         this.system = system;
         this.maxNewTokens = maxNewTokens;
+        this.generator = new Generator(GenerationModel.of(model), tokenizer);
     }
 
     /** The prompt's ids: BOS, template text and, for each {@code <image>}, the model's image tokens. */
@@ -57,17 +63,14 @@ public final class Evaluator {
     public String answer(String question, Path image) {
         boolean training = model.isTraining();
         model.train(false);
-        try (Scope s = Scope.open(); AutoCloseable ng = Autograd.noGrad()) {
+        try {
             int[] ids = promptIds(question, image != null);
-            Tensor pixels = null;
-            if (image != null) {
-                PixelValues p = images.load(image);
-                pixels = Tensor.of(p.data(), 1, 3, p.height(), p.width());
-            }
-            Tensor embeds = model.inputsEmbeds(Tensor.ofInts(ids, 1, ids.length), pixels);
+            List<PixelValues> pixels = image == null ? List.of() : List.of(images.load(image));
             Integer eos = tokenizer.eosId();
-            int[] out = model.languageModel().generateGreedy(embeds, maxNewTokens, eos == null ? -1 : eos);
-            return cleanAnswer(tokenizer.decode(out, true));
+            GenerationConfig greedy = GenerationConfig.greedy(maxNewTokens, eos == null ? List.of() : List.of(eos))
+                    .withStopStrings(template.stopWords());
+            Generation out = generator.generate(new Prompt(ids, pixels), greedy, TextListener.NONE);
+            return cleanAnswer(out.text());
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {

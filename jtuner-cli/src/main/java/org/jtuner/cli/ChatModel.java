@@ -1,0 +1,109 @@
+package org.jtuner.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.jtuner.data.ClipImageLoader;
+import org.jtuner.data.DataConfig;
+import org.jtuner.data.ImageLoader;
+import org.jtuner.data.LlavaData;
+import org.jtuner.data.SampleEncoder;
+import org.jtuner.generate.GenerationModel;
+import org.jtuner.generate.Generator;
+import org.jtuner.generate.PromptBuilder;
+import org.jtuner.io.config.HfConfigs;
+import org.jtuner.models.llama.LlamaForCausalLM;
+import org.jtuner.models.llava.LlavaForConditionalGeneration;
+import org.jtuner.nn.Module;
+import org.jtuner.text.template.ChatTemplate;
+import org.jtuner.text.template.PromptTemplates;
+import org.jtuner.text.tokenizer.Tokenizer;
+import org.jtuner.train.Checkpoints;
+import org.jtuner.train.ModelSetup;
+import org.jtuner.train.config.ConfigFiles;
+import org.jtuner.train.config.RunConfig;
+
+/**
+ * A model ready to talk: a jtuner work dir (its config.yaml and newest checkpoint, with the tokenizer, template and
+ * image processor of its data section), a LLaVA folder or an LLM folder (Hugging Face layout; the tokenizer beside
+ * the weights; the image processor from preprocessor_config.json when there is one). The prompt comes from the
+ * named XTuner template, or else the work dir's template, or else the tokenizer's chat template.
+ */
+final class ChatModel implements AutoCloseable {
+    final Module module;
+    final Generator generator;
+    final PromptBuilder prompts;
+    final ImageLoader images; // null for a language model alone
+
+    private ChatModel(Module module, Generator generator, PromptBuilder prompts, ImageLoader images) {
+        this.module = module;
+        this.generator = generator;
+        this.prompts = prompts;
+        this.images = images;
+    }
+
+    static ChatModel load(Path dir, String templateName) {
+        try {
+            if (Files.isRegularFile(dir.resolve(Checkpoints.CONFIG))) return fromWorkDir(dir, templateName);
+            if (!Files.isRegularFile(dir.resolve(HfConfigs.CONFIG_FILE))) {
+                throw new IllegalArgumentException(dir + " is neither a jtuner work dir (config.yaml) nor a model folder (config.json)");
+            }
+            Tokenizer tokenizer = Tokenizer.load(dir);
+            boolean llava = HfConfigs.load(dir).modelType().equals("llava");
+            Module module = llava ? LlavaForConditionalGeneration.load(dir) : LlamaForCausalLM.load(dir);
+            GenerationModel model = llava ? GenerationModel.of((LlavaForConditionalGeneration) module)
+                    : GenerationModel.of((LlamaForCausalLM) module);
+            ImageLoader images = null;
+            if (llava) {
+                Path processor = dir.resolve("preprocessor_config.json");
+                images = new ClipImageLoader(Files.isRegularFile(processor)
+                        ? org.jtuner.vision.ClipImageProcessor.fromConfig(processor)
+                        : org.jtuner.vision.ClipImageProcessor.defaults(), true);
+            }
+            return new ChatModel(module, new Generator(model, tokenizer), builder(tokenizer, model, templateName, dir), images);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static PromptBuilder builder(Tokenizer tokenizer, GenerationModel model, String templateName, Path dir) {
+        if (templateName != null) {
+            return PromptBuilder.xtuner(tokenizer, model, PromptTemplates.get(templateName),
+                    SampleEncoder.bosIds(tokenizer), SampleEncoder.eosIds(tokenizer));
+        }
+        Path config = dir.resolve("tokenizer_config.json");
+        try {
+            return PromptBuilder.chatTemplate(tokenizer, model, ChatTemplate.fromTokenizerConfig(config));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(dir + " has no chat template (" + e.getMessage()
+                    + "): name an XTuner template with --prompt-template (e.g. vicuna, llama3_chat, qwen_chat)");
+        }
+    }
+
+    private static ChatModel fromWorkDir(Path workDir, String templateName) throws IOException {
+        ObjectNode tree = (ObjectNode) ConfigFiles.YAML.readTree(workDir.resolve(Checkpoints.CONFIG).toFile());
+        RunConfig config = RunConfig.bind(tree, workDir.resolve(Checkpoints.CONFIG).toString());
+        DataConfig data = DataConfig.fromYamlSection(tree.get("data"));
+        Tokenizer tokenizer = Tokenizer.load(data.tokenizer());
+        LlavaData.Parts parts = LlavaData.parts(data, tokenizer, ClipImageLoader.fromConfig(data));
+        Path latest = new Checkpoints(workDir).latest();
+        if (latest == null) throw new IllegalArgumentException(workDir + " holds no checkpoint (iter_<step> folders) yet");
+        LlavaForConditionalGeneration llava = ModelSetup.build(config.model().withPretrained(latest.toString()), "fp32",
+                data.imageTokenIndex(), new Random(config.train().seed()));
+        GenerationModel model = GenerationModel.of(llava);
+        PromptBuilder prompts = PromptBuilder.xtuner(tokenizer, model,
+                templateName != null ? PromptTemplates.get(templateName) : parts.template(),
+                SampleEncoder.bosIds(tokenizer), SampleEncoder.eosIds(tokenizer));
+        return new ChatModel(llava, new Generator(model, tokenizer), prompts, parts.images());
+    }
+
+    @Override
+    public void close() {
+        module.close();
+    }
+}
