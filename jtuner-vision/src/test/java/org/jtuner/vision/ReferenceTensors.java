@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Just enough safetensors to read F32 reference tensors in tests: 8-byte little-endian header length, a JSON
+ * Just enough safetensors to read F32 and I64 reference tensors in tests: 8-byte little-endian header length, a JSON
  * header with dtype, shape and data_offsets, then the raw little-endian data. (The real reader is jtuner-io's.)
  */
 final class ReferenceTensors {
@@ -44,6 +44,16 @@ final class ReferenceTensors {
         int end = e.get("data_offsets").get(1).asInt();
         float[] out = new float[(end - begin) / 4];
         data.slice(begin, end - begin).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        return out;
+    }
+
+    long[] longs(String name) {
+        JsonNode e = entry(name);
+        if (!"I64".equals(e.get("dtype").asText())) throw new IllegalArgumentException(name + " is " + e.get("dtype") + ", not I64");
+        int begin = e.get("data_offsets").get(0).asInt();
+        int end = e.get("data_offsets").get(1).asInt();
+        long[] out = new long[(end - begin) / 8];
+        data.slice(begin, end - begin).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
         return out;
     }
 
