@@ -39,12 +39,15 @@ final class ChatModel implements AutoCloseable {
     final Generator generator;
     final PromptBuilder prompts;
     final ImageLoader images; // null for a language model alone
+    final java.util.function.Function<org.jtuner.vision.RgbImage, org.jtuner.vision.PixelValues> preprocess; // decoded images
 
-    private ChatModel(Module module, Generator generator, PromptBuilder prompts, ImageLoader images) {
+    private ChatModel(Module module, Generator generator, PromptBuilder prompts, ClipImageLoader images, boolean padToSquare) {
         this.module = module;
         this.generator = generator;
         this.prompts = prompts;
         this.images = images;
+        this.preprocess = images == null ? null
+                : rgb -> images.processor().preprocess(padToSquare ? images.processor().expandToSquare(rgb) : rgb);
     }
 
     static ChatModel load(Path dir, String templateName) {
@@ -58,14 +61,14 @@ final class ChatModel implements AutoCloseable {
             Module module = llava ? LlavaForConditionalGeneration.load(dir) : LlamaForCausalLM.load(dir);
             GenerationModel model = llava ? GenerationModel.of((LlavaForConditionalGeneration) module)
                     : GenerationModel.of((LlamaForCausalLM) module);
-            ImageLoader images = null;
+            ClipImageLoader images = null;
             if (llava) {
                 Path processor = dir.resolve("preprocessor_config.json");
                 images = new ClipImageLoader(Files.isRegularFile(processor)
                         ? org.jtuner.vision.ClipImageProcessor.fromConfig(processor)
                         : org.jtuner.vision.ClipImageProcessor.defaults(), true);
             }
-            return new ChatModel(module, new Generator(model, tokenizer), builder(tokenizer, model, templateName, dir), images);
+            return new ChatModel(module, new Generator(model, tokenizer), builder(tokenizer, model, templateName, dir), images, true);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load " + dir + ": " + e.getMessage(), e);
         }
@@ -90,7 +93,8 @@ final class ChatModel implements AutoCloseable {
         RunConfig config = RunConfig.bind(tree, workDir.resolve(Checkpoints.CONFIG).toString());
         DataConfig data = DataConfig.fromYamlSection(tree.get("data"));
         Tokenizer tokenizer = Tokenizer.load(data.tokenizer());
-        LlavaData.Parts parts = LlavaData.parts(data, tokenizer, ClipImageLoader.fromConfig(data));
+        ClipImageLoader loader = ClipImageLoader.fromConfig(data);
+        LlavaData.Parts parts = LlavaData.parts(data, tokenizer, loader);
         Path latest = new Checkpoints(workDir).latest();
         if (latest == null) throw new IllegalArgumentException(workDir + " holds no checkpoint (iter_<step> folders) yet");
         LlavaForConditionalGeneration llava = ModelSetup.build(config.model().withPretrained(latest.toString()), "fp32",
@@ -99,7 +103,7 @@ final class ChatModel implements AutoCloseable {
         PromptBuilder prompts = PromptBuilder.xtuner(tokenizer, model,
                 templateName != null ? PromptTemplates.get(templateName) : parts.template(),
                 SampleEncoder.bosIds(tokenizer), SampleEncoder.eosIds(tokenizer));
-        return new ChatModel(llava, new Generator(model, tokenizer), prompts, parts.images());
+        return new ChatModel(llava, new Generator(model, tokenizer), prompts, loader, data.padImageToSquare());
     }
 
     @Override

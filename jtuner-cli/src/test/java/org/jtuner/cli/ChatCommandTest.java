@@ -137,6 +137,51 @@ class ChatCommandTest {
         System.out.println("chat batch: " + right + "/" + rows.size() + " answers right");
     }
 
+    @Test
+    void evalOnTheHeldOutQuestionsAsAMultipleChoiceTsvGivesTheDemosOwnAccuracy(@TempDir Path tmp) throws Exception {
+        List<List<String>> kinds = List.of(ShapesDataset.COLORS, ShapesDataset.SHAPES, ShapesDataset.COUNTS, ShapesDataset.POSITIONS);
+        StringBuilder tsv = new StringBuilder("index\tquestion\tA\tB\tC\tD\tanswer\tcategory\timage\n");
+        java.util.Random random = new java.util.Random(5);
+        int right = 0, n = 0;
+        try (Reference ref = Reference.open()) {
+            for (ShapesDataset.Sample s : withImage()) {
+                List<String> kind = kinds.stream().filter(k -> k.contains(s.answer())).findFirst().orElse(null);
+                if (kind == null || kind.size() < 3) continue;
+                List<String> options = new ArrayList<>(kind);
+                java.util.Collections.shuffle(options, random);
+                options = new ArrayList<>(options.subList(0, Math.min(4, options.size())));
+                if (!options.contains(s.answer())) options.set(0, s.answer());
+                java.util.Collections.shuffle(options, random);
+                tsv.append(n);
+                tsv.append('\t').append(s.question());
+                for (int k = 0; k < 4; k++) tsv.append('\t').append(k < options.size() ? options.get(k) : "");
+                tsv.append('\t').append((char) ('A' + options.indexOf(s.answer()))).append('\t').append(s.question().split(" ")[1])
+                        .append('\t').append(java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(data.resolve(s.image()))))
+                        .append('\n');
+                if (ref.evaluator().answer(s.question(), data.resolve(s.image())).equals(s.answer())) right++;
+                n++;
+            }
+        }
+        assertThat(n).isGreaterThanOrEqualTo(5);
+        Path bench = tmp.resolve("heldout.tsv");
+        Files.writeString(bench, tsv);
+        ObjectMapper json = new ObjectMapper();
+        for (boolean circular : new boolean[] {false, true}) {
+            Path out = tmp.resolve(circular ? "circular" : "plain");
+            List<String> args = new ArrayList<>(List.of("eval", stage2.toString(), "--mcq", bench.toString(), "--prompt-style",
+                    "question", "--system", "", "--max-new-tokens", String.valueOf(MAX_NEW), "--output", out.toString()));
+            if (circular) args.add("--circular");
+            String table = runWithStdin("", args.toArray(String[]::new));
+            JsonNode results = json.readTree(out.resolve("results.json").toFile());
+            System.out.println("eval (circular " + circular + "): demo check " + right + "/" + n + "\n" + table);
+            assertThat(results.get("questions").asInt()).isEqualTo(n);
+            if (!circular) assertThat(results.get("vanilla").get("right").asInt()).isEqualTo(right);
+            else assertThat(results.get("circular").get("right").asInt()).isEqualTo(right);
+            assertThat(out.resolve("predictions.xlsx")).exists();
+            assertThat(table).contains("overall");
+        }
+    }
+
     static String runWithStdin(String stdin, String... args) {
         InputStream savedIn = System.in;
         PrintStream savedOut = System.out, savedErr = System.err;
