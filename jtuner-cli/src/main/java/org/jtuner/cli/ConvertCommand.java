@@ -12,14 +12,14 @@ import picocli.CommandLine.Parameters;
 /** {@code jtuner convert}: checkpoints from one layout or format into another. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert checkpoints between formats and layouts.",
-        subcommands = {ConvertCommand.ToSafetensors.class, ConvertCommand.ToHf.class, ConvertCommand.ToLlava.class})
+        subcommands = {ConvertCommand.ToSafetensors.class, ConvertCommand.ToHf.class, ConvertCommand.ToLlava.class, ConvertCommand.ToXtuner.class})
 final class ConvertCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name what to convert to (to-safetensors, to-hf, to-llava)");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name what to convert to (to-safetensors, to-hf, to-xtuner, to-llava)");
     }
 
     @Command(name = "to-safetensors", mixinStandardHelpOptions = true,
@@ -92,6 +92,36 @@ final class ConvertCommand implements Runnable {
             try (org.jtuner.train.convert.RunExport export = org.jtuner.train.convert.RunExport.open(run)) {
                 export.writeOfficialLlava(d, shard, output);
                 System.out.println("convert: " + export.checkpoint() + " written in the LLaVA code base's layout to " + output);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "to-xtuner", mixinStandardHelpOptions = true,
+            description = {"Write a training result in XTuner's release layout: llm_adapter/ and visual_encoder_adapter/ "
+                    + "as PEFT writes them, projector/ as XTuner's ProjectorModel, and a fully trained LLM (in the output "
+                    + "folder) or visual encoder (visual_encoder/) whole. jtuner merge reads it back."})
+    static final class ToXtuner implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "RUN", description = "A work dir or an iter_N checkpoint folder.")
+        Path run;
+
+        @picocli.CommandLine.Option(names = "--output", required = true, paramLabel = "DIR")
+        Path output;
+
+        @picocli.CommandLine.Option(names = "--dtype", defaultValue = "f32", description = "f32, bf16 or f16 (default f32).")
+        String dtype;
+
+        @picocli.CommandLine.Option(names = "--max-shard-size", defaultValue = "5GB")
+        String maxShardSize;
+
+        @Override
+        public Integer call() throws Exception {
+            String d = org.jtuner.train.convert.HfLlavaWriter.dtypeName(dtype);
+            long shard = org.jtuner.io.safetensors.ShardedCheckpoint.parseSize(maxShardSize);
+            try (org.jtuner.train.convert.RunExport export = org.jtuner.train.convert.RunExport.open(run)) {
+                var parts = export.writeXtuner(d, shard, output);
+                System.out.println("convert: " + export.checkpoint() + " written in XTuner's release layout to " + output
+                        + " (" + String.join(", ", parts) + ")");
             }
             return 0;
         }

@@ -125,6 +125,53 @@ class ConvertToHfTest {
     }
 
     /**
+     * Layout (b), XTuner's release: the stage-2 result (LoRA on the LLM, projector) is written as {@code llm_adapter/}
+     * + {@code projector/}; {@code jtuner merge} with the run's own bases puts it back together, and the merged model
+     * gives the trained model's logits.
+     */
+    @Test
+    void xtunerReleaseLayoutRoundTripsThroughMerge() throws Exception {
+        Path stage2 = work.resolve("stage2");
+        Path release = work.resolve("xtuner-release");
+        CliErrorsTest.Run r = CliErrorsTest.run("convert", "to-xtuner", stage2.toString(), "--output", release.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(release.resolve("llm_adapter").resolve("adapter_config.json")).exists();
+        assertThat(release.resolve("visual_encoder_adapter")).doesNotExist();
+        ObjectMapper json = new ObjectMapper();
+        JsonNode projector = json.readTree(release.resolve("projector").resolve("config.json").toFile());
+        assertThat(fields(projector)).contains("visual_hidden_size", "llm_hidden_size", "depth", "hidden_act", "bias");
+        try (ShardedCheckpoint weights = ShardedCheckpoint.open(release.resolve("projector"))) {
+            assertThat(weights.names()).isNotEmpty().allMatch(k -> k.startsWith("model.0.") || k.startsWith("model.2."));
+        }
+
+        ObjectNode tree = (ObjectNode) ConfigFiles.YAML.readTree(stage2.resolve("config.yaml").toFile());
+        Path merged = work.resolve("merged-from-release");
+        CliErrorsTest.Run m = CliErrorsTest.run("merge", "--llm", tree.at("/model/llm").asText(),
+                "--llm-adapter", release.resolve("llm_adapter").toString(),
+                "--visual-encoder", tree.at("/model/vision_encoder").asText(),
+                "--projector", release.resolve("projector").toString(), "--output", merged.toString());
+        assertThat(m.code()).as(m.err()).isZero();
+
+        int imageToken = json.readTree(merged.resolve("config.json").toFile()).get("image_token_index").asInt();
+        int vocab = json.readTree(merged.resolve("config.json").toFile()).path("text_config").get("vocab_size").asInt();
+        LlavaData data = LlavaData.open(DataConfig.fromYamlSection(tree.get("data")), s -> {});
+        try (RunExport trained = RunExport.open(stage2);
+             LlavaForConditionalGeneration reloaded = LlavaForConditionalGeneration.load(merged);
+             DataLoader loader = data.loader(1, 0, 0, s -> {}); DataLoader.Epoch epoch = loader.epoch(0, 0);
+             Scope s = Scope.open(); AutoCloseable ng = Autograd.noGrad()) {
+            Batch.Tensors t = epoch.next().toTensors();
+            float[] want = trained.model().forward(t.inputIds(), t.attentionMask(), t.pixelValues()).toFloatArray();
+            int[] ids = t.inputIds().toIntArray();
+            for (int i = 0; i < ids.length; i++) if (ids[i] == LlavaForConditionalGeneration.XTUNER_IMAGE_TOKEN_INDEX) ids[i] = imageToken;
+            float[] got = reloaded.forward(Tensor.ofInts(ids, t.inputIds().shape()), t.attentionMask(), t.pixelValues()).toFloatArray();
+            int oldVocab = want.length / (got.length / vocab);
+            float[] firstColumns = new float[want.length];
+            for (int p = 0; p < want.length / oldVocab; p++) System.arraycopy(got, p * vocab, firstColumns, p * oldVocab, oldVocab);
+            assertThat(LlavaReference.relErr(firstColumns, want)).isLessThan(1e-5);
+        }
+    }
+
+    /**
      * Layout (c), the original LLaVA code base (github.com/haotian-liu/LLaVA): {@code LlavaLlamaForCausalLM} is a
      * LlamaForCausalLM ({@code model.*}, {@code lm_head}) whose model is a {@code LlavaMetaModel}
      * (llava/model/llava_arch.py) adding {@code self.vision_tower = build_vision_tower(config)} and

@@ -64,7 +64,7 @@ public final class ModelSetup {
         }
     }
 
-    static LoraSpec loraSpec(RunConfig.LoraConfig l, String key) {
+    public static LoraSpec loraSpec(RunConfig.LoraConfig l, String key) {
         JsonNode t = l.targetModules();
         if (t == null || t.isNull() || t.isTextual() && t.asText().equals("all-linear")) {
             return LoraSpec.allLinear(l.r(), l.alpha(), l.dropout());

@@ -135,11 +135,20 @@ public final class PeftAdapters {
      * a model wrapped without a task type (then {@code auto_mapping} names the base model class).
      */
     public static void save(Module model, LoraSpec spec, Path dir, String baseModelPath, String taskType) throws IOException {
+        save(model, spec, dir, baseModelPath, taskType, KeyMap.prefix(KEY_PREFIX));
+    }
+
+    /**
+     * {@link #save(Module, LoraSpec, Path, String, String)} with the parameter name → adapter key map spelled out (a
+     * CLIP tower's adapter names its keys {@code base_model.model.vision_model.*}, as a {@code CLIPVisionModel}'s).
+     */
+    public static void save(Module model, LoraSpec spec, Path dir, String baseModelPath, String taskType, KeyMap keyMap)
+            throws IOException {
         Map<String, Linear> adapters = adapters(model);
         if (adapters.isEmpty()) throw new IllegalArgumentException("the model has no LoRA adapters to save");
         boolean rslora = rslora(adapters, spec);
         Files.createDirectories(dir);
-        List<TensorEntry> weights = WeightSaver.stateDict(model, KeyMap.prefix(KEY_PREFIX),
+        List<TensorEntry> weights = WeightSaver.stateDict(model, keyMap,
                 name -> name.endsWith(".lora_A.weight") || name.endsWith(".lora_B.weight"), null);
         ShardedCheckpoint.write(dir, "adapter_model", weights, Map.of("format", "pt"), Long.MAX_VALUE);
         ObjectNode config = config(model, spec, adapters, rslora, baseModelPath, taskType);

@@ -101,6 +101,26 @@ public final class RunExport implements AutoCloseable {
         OfficialLlavaWriter.write(model, text, tower, dtype, maxShardBytes, data.tokenizer(), out);
     }
 
+    /**
+     * (b) XTuner's release layout: adapters as PEFT writes them, the projector as XTuner's ProjectorModel, a fully
+     * trained LLM or tower written whole; {@code jtuner merge} puts it back together with the bases.
+     */
+    public java.util.List<String> writeXtuner(String dtype, long maxShardBytes, Path out) throws IOException {
+        RunConfig.ModelConfig c = config.model();
+        if (c.llava() != null) {
+            throw new IllegalArgumentException("convert to-xtuner needs a run built from model.llm + model.vision_encoder "
+                    + "(XTuner's release names its bases); this run starts from model.llava " + c.llava()
+                    + ": use convert to-hf instead");
+        }
+        var llmLora = c.llmLora() == null ? null : ModelSetup.loraSpec(c.llmLora(), "model.llm_lora");
+        var towerLora = c.visualEncoderLora() == null ? null : ModelSetup.loraSpec(c.visualEncoderLora(), "model.visual_encoder_lora");
+        // The run's config says what trained: an unfrozen part without adapters trained whole.
+        boolean llmTrained = !c.freezeLlm() && llmLora == null;
+        boolean towerTrained = !c.freezeVisualEncoder() && towerLora == null;
+        return XtunerReleaseWriter.write(model, llmLora, towerLora, llmTrained, towerTrained, Path.of(c.llm()),
+                Path.of(c.visionEncoder()), dtype, maxShardBytes, out);
+    }
+
     @Override
     public void close() {
         model.close();

@@ -171,7 +171,7 @@ public final class XtunerMerge {
         return m.matches() ? "linear_" + (Integer.parseInt(m.group(1)) / 2 + 1) + "." + m.group(2) : key;
     }
 
-    private static String theirs(String name) {
+    static String theirs(String name) {
         var m = java.util.regex.Pattern.compile("^linear_(\\d+)\\.(.*)$").matcher(name);
         return m.matches() ? "model." + (2 * (Integer.parseInt(m.group(1)) - 1)) + "." + m.group(2) : name;
     }
