@@ -35,6 +35,12 @@ public final class MllamaVisionModel extends Module {
     /** {@code nn.LayerNorm}'s default eps: layernorm_pre/post do not use norm_eps. */
     static final double TORCH_LAYER_NORM_EPS = 1e-5;
 
+    /**
+     * The vision model's linear layers by their PEFT target names (attention and MLP of local and global layers);
+     * LoRA goes on through {@code PeftAdapters.apply} with these or any other names.
+     */
+    public static final List<String> LORA_TARGET_MODULES = List.of("q_proj", "k_proj", "v_proj", "o_proj", "fc1", "fc2");
+
     /** Where the vision model's weights sit in an mllama checkpoint. */
     public static final String CHECKPOINT_PREFIX = "vision_model.";
 
