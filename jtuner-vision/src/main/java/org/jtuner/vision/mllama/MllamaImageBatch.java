@@ -11,7 +11,8 @@ import java.util.List;
 public record MllamaImageBatch(int batchSize, int maxImages, int maxTiles, int tileSize, float[] pixelValues,
                                long[] aspectRatioIds, long[] aspectRatioMask, int[] numTiles) {
 
-    static MllamaImageBatch pack(List<List<TiledImage>> samples, int maxTiles, int tileSize) {
+    /** Packs already tiled images, one list per sample (an empty list pads that sample's slots). */
+    public static MllamaImageBatch pack(List<List<TiledImage>> samples, int maxTiles, int tileSize) {
         int batch = samples.size();
         int maxImages = Math.max(1, samples.stream().mapToInt(List::size).max().orElse(0));
         int imageFloats = maxTiles * 3 * tileSize * tileSize;
