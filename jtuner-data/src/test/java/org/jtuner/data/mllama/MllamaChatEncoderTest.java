@@ -162,4 +162,49 @@ class MllamaChatEncoderTest {
         assertThat(r.kept()).isFalse();
         assertThat(r.problem().kind()).isEqualTo(ProblemKind.IMAGE_COUNT_MISMATCH);
     }
+
+    /**
+     * A LLaVA .json file end to end: encoded, images tiled (their pixels equal to the processor reference of
+     * tiny-mllama/processor, transformers 4.47.1), collated with a text-only row; the cross-attention mask lets the
+     * image row's tokens from its {@code <|image|>} on see the image's tiles, and the text-only row none.
+     */
+    @Test
+    void aLlavaFileEncodesAndCollatesForMllama(@TempDir Path tmp) throws IOException {
+        Path processorDir = Fixtures.path("tiny-mllama", "processor");
+        Files.copy(processorDir.resolve("wide_150x60.png"), tmp.resolve("wide.png"));
+        Files.writeString(tmp.resolve("train.json"), """
+                [{"id": "a", "image": "wide.png", "conversations": [
+                   {"from": "human", "value": "What is shown?\\n<image>"}, {"from": "gpt", "value": "A red square."}]},
+                 {"id": "b", "conversations": [{"from": "human", "value": "Say hi."}, {"from": "gpt", "value": "Hi!"}]},
+                 {"id": "c", "image": "gone.png", "conversations": [
+                   {"from": "human", "value": "<image>"}, {"from": "gpt", "value": "?"}]}]
+                """);
+        MllamaSamples.Encoded encoded = MllamaSamples.encodeFile(tmp.resolve("train.json"),
+                new MllamaChatEncoder(tokenizer, template, IMAGE, 256, null));
+        assertThat(encoded.samples()).hasSize(3);
+        assertIdsAreTheReferenceText(encoded.samples().get(0), "one_image");
+        JsonNode kwargs = new ObjectMapper().readTree(processorDir.resolve("processor.json").toFile()).get("kwargs");
+        var processor = new org.jtuner.vision.mllama.MllamaImageProcessor(
+                org.jtuner.vision.mllama.MllamaProcessorConfig.fromJson(kwargs));
+        var rows = List.of(MllamaSamples.row(encoded.samples().get(0), processor),
+                MllamaSamples.row(encoded.samples().get(1), processor));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MllamaSamples.row(encoded.samples().get(2), processor))
+                .isInstanceOf(org.jtuner.data.BadSampleException.class).hasMessageContaining("gone.png")
+                .hasMessageContaining("train.json");
+
+        MllamaBatch batch = new MllamaCollator(128004, IMAGE, 4, 32).collate(rows);
+        float[] wide = MllamaCollatorTest.Ref.open(processorDir.resolve("reference.safetensors"))
+                .floats("wide_150x60.pixel_values");
+        float[] slot0 = java.util.Arrays.copyOf(batch.images().pixelValues(), wide.length);
+        assertThat(slot0).containsExactly(wide);
+        int seq = batch.seqLen(), tiles = batch.images().numTiles()[0];
+        int imageAt = encoded.samples().get(0).imagePositions()[0];
+        for (int t = 0; t < seq; t++) {
+            for (int k = 0; k < 4; k++) {
+                long expected = t >= imageAt && k < tiles ? 1 : 0;
+                assertThat(batch.crossAttentionMask()[t * 4 + k]).as("row 0 token %d tile %d", t, k).isEqualTo(expected);
+                assertThat(batch.crossAttentionMask()[(seq + t) * 4 + k]).as("row 1 token %d tile %d", t, k).isZero();
+            }
+        }
+    }
 }

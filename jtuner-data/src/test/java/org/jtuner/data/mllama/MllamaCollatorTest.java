@@ -129,7 +129,7 @@ class MllamaCollatorTest {
     }
 
     /** Just enough safetensors for F32 and I64 reference tensors (the real reader is jtuner-io's, not a dependency here). */
-    private record Ref(JsonNode header, ByteBuffer data) {
+    record Ref(JsonNode header, ByteBuffer data) {
         static Ref open(Path file) throws IOException {
             ByteBuffer all = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
             int n = Math.toIntExact(all.getLong(0));
