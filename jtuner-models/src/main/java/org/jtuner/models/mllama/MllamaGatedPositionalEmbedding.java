@@ -4,6 +4,7 @@ import org.jtuner.io.config.MllamaVisionConfig;
 import org.jtuner.nn.Embedding;
 import org.jtuner.nn.Module;
 import org.jtuner.nn.Parameter;
+import org.jtuner.tensor.DType;
 import org.jtuner.tensor.Ops;
 import org.jtuner.tensor.Tensor;
 
@@ -49,7 +50,9 @@ public final class MllamaGatedPositionalEmbedding extends Module {
     public Tensor forward(Tensor hidden, Tensor aspectRatioIds) {
         int n = hidden.shape()[0];
         Tensor g = Ops.tanh(gate.value());                                           // [1]
-        Tensor shared = Ops.mul(embedding.value(), Ops.affine(g, -1, 1));            // (1 − tanh g)·E  [P, D]
+        Tensor e = embedding.value();
+        if (e.dtype() != DType.F32) e = e.to(DType.F32); // a frozen half-precision table
+        Tensor shared = Ops.mul(e, Ops.affine(g, -1, 1));            // (1 − tanh g)·E  [P, D]
         Tensor h = Ops.add(hidden, shared.reshape(1, 1, tokens, this.hidden));
         Tensor tile = tileEmbedding.forward(aspectRatioIds).reshape(n, maxNumTiles, tokens, this.hidden);
         return Ops.add(h, Ops.mul(tile, g));

@@ -112,11 +112,24 @@ public final class MllamaVisionModel extends Module {
      * {@code vision_model.*} (the text model's and the projector's are skipped). Every vision weight must be there.
      */
     public static MllamaVisionModel load(Path dir) throws IOException {
+        return load(dir, false);
+    }
+
+    /**
+     * {@link #load(Path)}; with {@code frozenHalfPrecision} every weight is frozen and the BF16/F16 matrices and
+     * tables stay in their stored dtype (vectors — norms, biases, gates, the class embedding — load as F32), as a
+     * frozen vision model is kept for training the other parts.
+     */
+    public static MllamaVisionModel load(Path dir, boolean frozenHalfPrecision) throws IOException {
         MllamaVisionConfig config = MllamaVisionConfig.fromMllamaConfig(HfConfigs.readJson(dir.resolve(HfConfigs.CONFIG_FILE)));
         MllamaVisionModel model = allocate(config);
         try {
+            // Only frozen parameters keep their stored dtype; vectors stay trainable (F32) until the load is done.
+            if (frozenHalfPrecision) for (Parameter p : model.namedParameters().values()) p.setTrainable(p.shape().length < 2);
             WeightLoader.load(model, dir, KeyMap.prefix(CHECKPOINT_PREFIX), WeightLoader.Options.strict()
+                    .keepHalfPrecisionFrozen(frozenHalfPrecision)
                     .ignoreUnexpected("language_model\\..*", "multi_modal_projector\\..*"));
+            if (frozenHalfPrecision) model.setTrainable(false);
             return model;
         } catch (IOException | RuntimeException e) {
             model.close();

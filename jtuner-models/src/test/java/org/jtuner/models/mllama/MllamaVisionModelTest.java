@@ -17,7 +17,9 @@ import org.jtuner.tensor.Scope;
 import org.jtuner.tensor.Tensor;
 import org.jtuner.tensor.autograd.Autograd;
 import org.jtuner.testing.Fixtures;
+import org.jtuner.tensor.DType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The mllama vision encoder and projector against tiny-mllama (made by transformers 4.47.1): {@code vision_output}
@@ -119,6 +121,39 @@ class MllamaVisionModelTest {
             assertThatThrownBy(() -> model.forward(Tensor.zeros(1, 1, 4, 3, 32, 32), Tensor.ofInts(new int[] {9}, 1, 1),
                     Tensor.ofInts(new int[] {1, 0, 0, 0}, 1, 1, 4)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("aspect_ratio_id 9");
+        }
+    }
+
+    /**
+     * A BF16 checkpoint (as Meta publishes them) loaded frozen in half precision: matrices and tables stay BF16, and
+     * the output equals that of an F32 model holding the same BF16-rounded values.
+     */
+    @Test
+    void frozenBf16CheckpointKeepsItsDtypeAndGivesTheSameOutput(@TempDir Path tmp) throws Exception {
+        Path bf16 = tmp.resolve("bf16");
+        java.nio.file.Files.createDirectories(bf16);
+        java.nio.file.Files.copy(dir().resolve("config.json"), bf16.resolve("config.json"));
+        java.util.List<org.jtuner.io.safetensors.TensorEntry> entries = new java.util.ArrayList<>();
+        try (var ckpt = org.jtuner.io.safetensors.ShardedCheckpoint.open(dir())) {
+            for (String name : ckpt.names()) {
+                entries.add(org.jtuner.io.safetensors.TensorEntry.ofFloats(name, "BF16", ckpt.info(name).shape(),
+                        ckpt.readFloats(name)));
+            }
+        }
+        org.jtuner.io.safetensors.ShardedCheckpoint.write(bf16, entries, java.util.Map.of(), Long.MAX_VALUE);
+        try (MllamaVisionModel half = MllamaVisionModel.load(bf16, true); MllamaVisionModel full = MllamaVisionModel.load(bf16);
+             ReferenceTensors ref = ReferenceTensors.open(dir().resolve("reference.safetensors"));
+             Scope s = Scope.open(); AutoCloseable ng = Autograd.noGrad()) {
+            assertThat(half.trainableParameters()).isEmpty();
+            assertThat(half.parameter("transformer.layers.0.self_attn.q_proj.weight").value().dtype()).isEqualTo(DType.BF16);
+            assertThat(half.parameter("gated_positional_embedding.tile_embedding.weight").value().dtype()).isEqualTo(DType.BF16);
+            assertThat(half.parameter("gated_positional_embedding.gate").value().dtype()).isEqualTo(DType.F32);
+            assertThat(full.parameter("transformer.layers.0.self_attn.q_proj.weight").value().dtype()).isEqualTo(DType.F32);
+            float[] a = half.forward(ref.tensor("pixel_values"), ref.ints("aspect_ratio_ids"), ref.ints("aspect_ratio_mask")).toFloatArray();
+            float[] b = full.forward(ref.tensor("pixel_values"), ref.ints("aspect_ratio_ids"), ref.ints("aspect_ratio_mask")).toFloatArray();
+            assertThat(ReferenceTensors.relErr(a, b)).isLessThan(1e-5);
+            // BF16 rounding moves the output away from the F32 reference, but not far.
+            assertThat(ReferenceTensors.relErr(a, ref.floats("vision_output"))).isBetween(1e-5, 5e-2);
         }
     }
 
