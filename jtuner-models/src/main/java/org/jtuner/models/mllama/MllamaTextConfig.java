@@ -105,6 +105,10 @@ public record MllamaTextConfig(LlamaConfig llama, List<Integer> crossAttentionLa
         asLlama.put("model_type", "llama");
         asLlama.remove(List.of("cross_attention_layers", "dropout", ZERO_TEXT_ONLY_KEY));
         LlamaConfig llama = LlamaConfig.fromJson(asLlama);
+        if (!List.of("default", "linear", "llama3").contains(llama.rope().type())) {
+            throw new IllegalArgumentException(where + ": rope_scaling type '" + llama.rope().type()
+                    + "' is not supported (supported: default, linear, llama3; Llama-3.2-Vision uses llama3)");
+        }
         List<Integer> cross = new ArrayList<>();
         JsonNode layers = json.get("cross_attention_layers");
         if (layers == null || layers.isNull()) {
