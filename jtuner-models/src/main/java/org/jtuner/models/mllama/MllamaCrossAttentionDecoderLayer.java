@@ -9,6 +9,7 @@ import org.jtuner.nn.Init;
 import org.jtuner.nn.Module;
 import org.jtuner.nn.Parameter;
 import org.jtuner.nn.RmsNorm;
+import org.jtuner.tensor.DType;
 import org.jtuner.tensor.Ops;
 import org.jtuner.tensor.Tensor;
 
@@ -39,6 +40,12 @@ public final class MllamaCrossAttentionDecoderLayer extends Module {
         return random == null ? LlamaModel.placeholder(1) : Init.zeros(1);
     }
 
+    /** tanh(gate), in F32 (a frozen gate may be stored in BF16). */
+    private static Tensor gate(Parameter p) {
+        Tensor g = p.value();
+        return Ops.tanh(g.dtype() == DType.F32 ? g : Ops.cast(g, DType.F32));
+    }
+
     public MllamaTextCrossAttention crossAttn() { return crossAttn; }
     public LlamaMlp mlp() { return mlp; }
 
@@ -50,9 +57,9 @@ public final class MllamaCrossAttentionDecoderLayer extends Module {
     public Tensor forward(Tensor x, Tensor vision, Tensor mask, Tensor rowMask, Tensor attnRowMask) {
         Tensor attn = crossAttn.forward(inputLayernorm.forward(x), vision, mask);
         if (attnRowMask != null) attn = Ops.mul(attn, attnRowMask);
-        Tensor h = Ops.add(x, Ops.mul(Ops.tanh(attnGate.value()), attn));
+        Tensor h = Ops.add(x, Ops.mul(gate(attnGate), attn));
         Tensor m = mlp.forward(postAttentionLayernorm.forward(h));
         if (rowMask != null) m = Ops.mul(m, rowMask);
-        return Ops.add(h, Ops.mul(Ops.tanh(mlpGate.value()), m));
+        return Ops.add(h, Ops.mul(gate(mlpGate), m));
     }
 }
