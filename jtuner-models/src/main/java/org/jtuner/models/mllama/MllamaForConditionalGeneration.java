@@ -50,6 +50,27 @@ public final class MllamaForConditionalGeneration extends Module {
                         Init.zeros(out)));
     }
 
+    /**
+     * A model folder as the hub lays it out (config.json, model.safetensors or shards); with
+     * {@code frozenHalfPrecision} every weight is frozen and BF16/F16 weights stay in their dtype.
+     */
+    public static MllamaForConditionalGeneration load(Path dir, boolean frozenHalfPrecision) throws IOException {
+        MllamaConfig config = MllamaConfig.load(dir);
+        MllamaForConditionalGeneration m = new MllamaForConditionalGeneration(config, visionEncoderFor(config), null);
+        try {
+            m.loadWeights(dir, frozenHalfPrecision);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        return m;
+    }
+
+    /** The vision encoder for a config (placeholders to load into), or null while jtuner has none. */
+    static MllamaVisionEncoder visionEncoderFor(MllamaConfig config) {
+        return null;
+    }
+
     public MllamaConfig config() { return config; }
     public MllamaVisionEncoder visionModel() { return visionModel; }
     public MllamaForCausalLM languageModel() { return languageModel; }
