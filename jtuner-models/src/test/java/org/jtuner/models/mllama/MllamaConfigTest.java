@@ -40,7 +40,7 @@ class MllamaConfigTest {
         assertThat(sparse.textConfig().llama().rope()).isEqualTo(full.textConfig().llama().rope());
     }
 
-    /** Absent sub-configs take MllamaTextConfig's / MllamaVisionConfig's defaults: Llama-3.2-11B-Vision's shape. */
+    /** Absent sub-configs take MllamaTextConfig's / MllamaVisionConfig's defaults: Llama-3.2-11B-Vision's text shape. */
     @Test
     void defaultsAreThe11BModel() throws Exception {
         MllamaConfig c = MllamaConfig.fromJson((ObjectNode) JSON.readTree("{\"model_type\": \"mllama\"}"));
@@ -59,7 +59,7 @@ class MllamaConfigTest {
         assertThat(t.llama().padTokenId().getAsInt()).isEqualTo(128004);
         assertThat(t.crossAttentionLayers()).containsExactly(3, 8, 13, 18, 23, 28, 33, 38);
         assertThat(c.imageTokenIndex()).isEqualTo(128256);
-        assertThat(c.tokensPerTile()).isEqualTo(1601); // (560 / 14)² + 1
+        assertThat(c.tokensPerTile()).isEqualTo(1025); // MllamaVisionConfig defaults to image_size 448 (the hub sets 560): (448 / 14)² + 1
         assertThat(c.visionOutputDim()).isEqualTo(7680);
     }
 
