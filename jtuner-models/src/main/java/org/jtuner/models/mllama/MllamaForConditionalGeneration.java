@@ -92,11 +92,19 @@ public final class MllamaForConditionalGeneration extends Module {
 
     /** Writes config.json and the weights (without LoRA adapters) in the hub layout, as save_pretrained does. */
     public void save(Path dir) throws IOException {
+        save(dir, WeightSaver.DEFAULT_MAX_SHARD_BYTES);
+    }
+
+    /** {@link #save(Path)} with shards of at most {@code maxShardBytes} (and an index) past that size. */
+    public void save(Path dir, long maxShardBytes) throws IOException {
+        if (visionModel == null) {
+            throw new IllegalStateException("this model has no vision encoder; a saved folder would lack vision_model.*");
+        }
         Files.createDirectories(dir);
         HfConfigs.write(dir.resolve(HfConfigs.CONFIG_FILE), config.raw());
         ShardedCheckpoint.write(dir, WeightSaver.stateDict(this, KeyMap.identity(),
                 n -> !n.contains(".lora_A.") && !n.contains(".lora_B."), null), java.util.Map.of("format", "pt"),
-                WeightSaver.DEFAULT_MAX_SHARD_BYTES);
+                maxShardBytes);
     }
 
     /**
