@@ -25,12 +25,12 @@ import org.jtuner.tensor.Tensor;
  * checkpoint keys of the hub layout ({@code vision_model.*}, {@code language_model.model.*},
  * {@code language_model.lm_head.weight}, {@code multi_modal_projector.*}), which are also 4.47's in-memory names.
  *
- * <p>The vision encoder is given as a {@link MllamaVisionEncoder}; without one (a text-side model), the forward
- * takes the vision encoder's output directly.
+ * <p>Without a vision model (a text-side model, {@code null}), {@link #forwardFromVisionOutput} takes the vision
+ * model's output directly.
  */
 public final class MllamaForConditionalGeneration extends Module {
     private final MllamaConfig config;
-    private final MllamaVisionEncoder visionModel; // may be null
+    private final MllamaVisionModel visionModel; // may be null
     private final MllamaForCausalLM languageModel;
     private final Linear multiModalProjector;
 
@@ -38,10 +38,10 @@ public final class MllamaForConditionalGeneration extends Module {
      * @param visionModel the vision encoder (registered as {@code vision_model}), or null for a model without one
      * @param random      fresh weights as transformers initialises them, or null for placeholders to load into
      */
-    public MllamaForConditionalGeneration(MllamaConfig config, MllamaVisionEncoder visionModel, Random random) {
+    public MllamaForConditionalGeneration(MllamaConfig config, MllamaVisionModel visionModel, Random random) {
         this.config = config;
         this.visionModel = visionModel;
-        if (visionModel != null) registerChild("vision_model", (Module) visionModel);
+        if (visionModel != null) registerChild("vision_model", visionModel);
         languageModel = registerChild("language_model", new MllamaForCausalLM(config.textConfig(), random));
         int in = config.visionOutputDim(), out = config.textConfig().hiddenSize();
         multiModalProjector = registerChild("multi_modal_projector", random == null
@@ -56,7 +56,7 @@ public final class MllamaForConditionalGeneration extends Module {
      */
     public static MllamaForConditionalGeneration load(Path dir, boolean frozenHalfPrecision) throws IOException {
         MllamaConfig config = MllamaConfig.load(dir);
-        MllamaForConditionalGeneration m = new MllamaForConditionalGeneration(config, visionEncoderFor(config), null);
+        MllamaForConditionalGeneration m = new MllamaForConditionalGeneration(config, MllamaVisionModel.allocate(config.visionConfig()), null);
         try {
             m.loadWeights(dir, frozenHalfPrecision);
         } catch (IOException | RuntimeException e) {
@@ -66,13 +66,14 @@ public final class MllamaForConditionalGeneration extends Module {
         return m;
     }
 
-    /** The vision encoder for a config (placeholders to load into), or null while jtuner has none. */
-    static MllamaVisionEncoder visionEncoderFor(MllamaConfig config) {
-        return null;
+    /** Fresh weights as transformers initialises them (every std = text_config.initializer_range; gates 0). */
+    public static MllamaForConditionalGeneration create(MllamaConfig config, Random random) {
+        double std = org.jtuner.models.llama.LlamaModel.initializerRange(config.textConfig().llama());
+        return new MllamaForConditionalGeneration(config, MllamaVisionModel.create(config.visionConfig(), std, random), random);
     }
 
     public MllamaConfig config() { return config; }
-    public MllamaVisionEncoder visionModel() { return visionModel; }
+    public MllamaVisionModel visionModel() { return visionModel; }
     public MllamaForCausalLM languageModel() { return languageModel; }
     public Linear multiModalProjector() { return multiModalProjector; }
 

@@ -5,7 +5,6 @@ import java.util.Random;
 
 import org.jtuner.models.peft.PeftAdapters;
 import org.jtuner.nn.LoraSpec;
-import org.jtuner.nn.Module;
 
 /**
  * Training set-ups for Llama-3.2-Vision, as for LLaVA: which parts train (vision model, projector, language model,
@@ -26,7 +25,7 @@ public final class MllamaTraining {
     /** Freezes or unfreezes each part. */
     public static void setTrainableParts(MllamaForConditionalGeneration model, boolean vision, boolean projector, boolean llm) {
         model.setTrainable(false);
-        if (vision && model.visionModel() != null) ((Module) model.visionModel()).setTrainable(true);
+        if (vision && model.visionModel() != null) model.visionModel().setTrainable(true);
         model.multiModalProjector().setTrainable(projector);
         model.languageModel().setTrainable(llm);
     }
