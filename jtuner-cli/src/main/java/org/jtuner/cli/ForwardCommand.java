@@ -19,6 +19,7 @@ import org.jtuner.models.llama.LlamaCheckpoints;
 import org.jtuner.models.llama.LlamaForCausalLM;
 import org.jtuner.models.llava.LlavaForConditionalGeneration;
 import org.jtuner.models.llava.LlavaKeys;
+import org.jtuner.models.mllama.MllamaConfig;
 import org.jtuner.nn.Module;
 import org.jtuner.nn.Parameter;
 import org.jtuner.tensor.Scope;
@@ -47,14 +48,17 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (MllamaConfig.MODEL_TYPE.equals(HfConfigs.readJson(model.resolve(HfConfigs.CONFIG_FILE)).path("model_type").asText())) {
+            return new MllamaForward(model, inputs, output).run();
+        }
         HfConfig config = HfConfigs.load(model);
         boolean llava = config.modelType().equals("llava");
         Module m = llava ? LlavaForConditionalGeneration.load(model) : LlamaForCausalLM.load(model);
         KeyMap keys = llava ? LlavaKeys.CHECKPOINT : LlamaCheckpoints.keyMap(config.modelType());
         try (m; SafetensorsFile in = SafetensorsFile.open(inputs); Scope scope = Scope.open()) {
-            Tensor ids = ints(in, "input_ids", true);
-            Tensor mask = ints(in, "attention_mask", false);
-            Tensor labels = ints(in, "labels", false);
+            Tensor ids = ints(inputs, in, "input_ids", true);
+            Tensor mask = ints(inputs, in, "attention_mask", false);
+            Tensor labels = ints(inputs, in, "labels", false);
             Tensor pixels = in.contains("pixel_values") ? Tensor.of(in.readFloats("pixel_values"), shape(in, "pixel_values")) : null;
             m.setTrainable(labels != null);
             Tensor logits = llava ? ((LlavaForConditionalGeneration) m).forward(ids, mask, pixels)
@@ -88,7 +92,7 @@ final class ForwardCommand implements Callable<Integer> {
         return names;
     }
 
-    private Tensor ints(SafetensorsFile in, String name, boolean required) {
+    static Tensor ints(Path inputs, SafetensorsFile in, String name, boolean required) {
         if (!in.contains(name)) {
             if (required) throw new IllegalArgumentException(inputs + ": no tensor '" + name + "' (names: " + in.names() + ")");
             return null;
@@ -99,14 +103,14 @@ final class ForwardCommand implements Callable<Integer> {
         return Tensor.ofInts(out, shape(in, name));
     }
 
-    private static int[] shape(SafetensorsFile in, String name) {
+    static int[] shape(SafetensorsFile in, String name) {
         long[] s = in.info(name).shape();
         int[] out = new int[s.length];
         for (int i = 0; i < s.length; i++) out[i] = Math.toIntExact(s[i]);
         return out;
     }
 
-    private static TensorEntry entry(String name, Tensor t) {
+    static TensorEntry entry(String name, Tensor t) {
         int[] s = t.shape();
         long[] shape = new long[s.length];
         for (int i = 0; i < s.length; i++) shape[i] = s[i];

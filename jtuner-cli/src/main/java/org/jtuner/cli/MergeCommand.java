@@ -31,6 +31,10 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--projector", paramLabel = "DIR", description = "XTuner's projector/ (ProjectorModel).")
     Path projector;
 
+    @Option(names = "--mllama", paramLabel = "DIR",
+            description = "A Llama-3.2-Vision folder (model_type mllama): --llm-adapter is then a PEFT adapter made on it.")
+    Path mllama;
+
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Where to write the merged folder.")
     Path output;
 
@@ -53,6 +57,12 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (mllama != null) {
+            int n = org.jtuner.train.convert.MllamaAdapterMerge.merge(mllama, llmAdapter, output,
+                    ShardedCheckpoint.parseSize(maxShardSize));
+            System.out.println("merge: wrote the Llama-3.2-Vision model with " + n + " adapted layers merged to " + output);
+            return 0;
+        }
         XtunerMerge.Args args = new XtunerMerge.Args(llm, llmAdapter, visualEncoder, visualEncoderAdapter, projector,
                 visualSelectLayer, selectStrategy, imageTokenIndex, HfLlavaWriter.dtypeName(dtype),
                 ShardedCheckpoint.parseSize(maxShardSize));

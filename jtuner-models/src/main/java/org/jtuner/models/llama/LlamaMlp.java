@@ -16,7 +16,7 @@ public final class LlamaMlp extends Module {
     private final Linear upProj;
     private final Linear downProj;
 
-    LlamaMlp(LlamaConfig c, Random random) {
+    public LlamaMlp(LlamaConfig c, Random random) {
         act = c.hiddenAct();
         gateProj = registerChild("gate_proj", LlamaModel.linear(random, c, c.hiddenSize(), c.intermediateSize(), c.mlpBias()));
         upProj = registerChild("up_proj", LlamaModel.linear(random, c, c.hiddenSize(), c.intermediateSize(), c.mlpBias()));

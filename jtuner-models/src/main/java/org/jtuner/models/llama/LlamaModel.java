@@ -99,7 +99,7 @@ public final class LlamaModel extends Module {
 
     // ---------------------------------------------------------------- construction helpers (HF's _init_weights)
 
-    static double initializerRange(LlamaConfig c) {
+    public static double initializerRange(LlamaConfig c) {
         return c.raw().path("initializer_range").asDouble(0.02);
     }
 
@@ -107,17 +107,17 @@ public final class LlamaModel extends Module {
      * A linear layer initialised as transformers does: weight ~ N(0, initializer_range²), bias 0; with a null
      * {@code random}, placeholders that a checkpoint will fill.
      */
-    static Linear linear(Random random, LlamaConfig c, int in, int out, boolean bias) {
+    public static Linear linear(Random random, LlamaConfig c, int in, int out, boolean bias) {
         if (random == null) return new Linear(placeholder(out, in), bias ? placeholder(out) : null);
         return new Linear(Init.normal(random, initializerRange(c), out, in), bias ? Init.zeros(out) : null);
     }
 
-    static RmsNorm norm(LlamaConfig c, Random random) {
+    public static RmsNorm norm(LlamaConfig c, Random random) {
         return new RmsNorm(random == null ? placeholder(c.hiddenSize()) : Init.ones(c.hiddenSize()), c.rmsNormEps());
     }
 
     /** Uninitialised storage of the right shape, small (BF16) since loading replaces it at once. */
-    static Tensor placeholder(int... shape) {
+    public static Tensor placeholder(int... shape) {
         return Scope.unscoped(() -> Tensor.empty(DType.BF16, shape));
     }
 

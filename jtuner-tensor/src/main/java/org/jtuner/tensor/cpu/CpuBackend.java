@@ -278,32 +278,35 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void sumToShape(Tensor x, Tensor out) {
+        // Sums accumulate in double: torch's reductions sum pairwise, so a long float running sum (e.g. a scalar gate's
+        // gradient over every element of a layer's output) would drift from it by far more than float rounding.
         int[] sx = x.shape(), so = out.shape();
         MemorySegment xs = x.segment(), os = out.segment();
         if (isSuffix(so, sx)) { // the bias case: sum rows
             int width = (int) out.numel(), rows = (int) (x.numel() / Math.max(1, width));
-            float[] acc = new float[width];
+            double[] acc = new double[width];
             for (int r = 0; r < rows; r++) {
                 long o = (long) r * width;
                 for (int i = 0; i < width; i++) acc[i] += get(xs, o + i);
             }
-            for (int i = 0; i < width; i++) set(os, i, acc[i]);
+            for (int i = 0; i < width; i++) set(os, i, (float) acc[i]);
             return;
         }
-        os.fill((byte) 0);
         long[] stO = broadcastStrides(so, sx);
         int rank = sx.length;
         long n = x.numel();
+        double[] acc = new double[(int) out.numel()];
         int[] idx = new int[rank];
         for (long i = 0; i < n; i++) {
             long target = 0;
             for (int d = 0; d < rank; d++) target += idx[d] * stO[d];
-            set(os, target, get(os, target) + get(xs, i));
+            acc[(int) target] += get(xs, i);
             for (int d = rank - 1; d >= 0; d--) {
                 if (++idx[d] < sx[d]) break;
                 idx[d] = 0;
             }
         }
+        for (int i = 0; i < acc.length; i++) set(os, i, (float) acc[i]);
     }
 
     // ------------------------------------------------------------------ products
