@@ -45,8 +45,15 @@ final class ChatCommand implements Callable<Integer> {
             description = "A jtuner work dir (config.yaml + checkpoints), a LLaVA folder or an LLM folder.")
     Path model;
 
-    @Option(names = "--llava", paramLabel = "DIR", description = "The LLaVA model: a jtuner work dir or a LLaVA folder (instead of MODEL).")
+    @Option(names = "--llava", paramLabel = "DIR", description = {"The LLaVA model: a jtuner work dir or a LLaVA folder (instead of MODEL),",
+            "or, as xtuner chat takes it, an XTuner release folder (projector/, llm_adapter/, visual_encoder_adapter/, maybe llm/ and visual_encoder/) with MODEL the base LLM."})
     Path llava;
+
+    @Option(names = "--visual-encoder", paramLabel = "DIR", description = "The CLIP vision tower for an XTuner release folder that has no visual_encoder/.")
+    Path visualEncoder;
+
+    @Option(names = "--visual-select-layer", defaultValue = "-2", description = "The vision layer an XTuner release's projector reads (default: ${DEFAULT-VALUE}).")
+    int visualSelectLayer;
 
     @Option(names = "--image", paramLabel = "PATH", description = "An image for the conversation (repeat for several).")
     List<Path> images = new ArrayList<>();
@@ -102,7 +109,13 @@ final class ChatCommand implements Callable<Integer> {
         if (batchInput != null && batchOutput == null) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--batch-input needs --batch-output");
         }
-        try (ChatModel m = ChatModel.load(dir, promptTemplate)) {
+        boolean release = llava != null && Files.isDirectory(llava.resolve("projector"));
+        if (visualEncoder != null && !release) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--visual-encoder goes with --llava DIR, an XTuner release folder (one with projector/)");
+        }
+        try (ChatModel m = release ? ChatModel.fromXtunerRelease(model, llava, visualEncoder, visualSelectLayer, promptTemplate)
+                : ChatModel.load(dir, promptTemplate)) {
             GenerationConfig config = generationConfig(m);
             if (batchInput != null) {
                 batch(m, config);

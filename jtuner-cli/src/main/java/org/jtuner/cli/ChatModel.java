@@ -32,7 +32,8 @@ import org.jtuner.train.config.RunConfig;
  * A model ready to talk: a jtuner work dir (its config.yaml and newest checkpoint, with the tokenizer, template and
  * image processor of its data section), a LLaVA folder or an LLM folder (Hugging Face layout; the tokenizer beside
  * the weights; the image processor from preprocessor_config.json when there is one). The prompt comes from the
- * named XTuner template, or else the work dir's template, or else the tokenizer's chat template.
+ * named XTuner template, or else the work dir's template, or else the tokenizer's chat template. Or, as
+ * {@code xtuner chat} takes them, XTuner's pieces ({@link #fromXtunerRelease}).
  */
 final class ChatModel implements AutoCloseable {
     final Module module;
@@ -40,6 +41,9 @@ final class ChatModel implements AutoCloseable {
     final PromptBuilder prompts;
     final ImageLoader images; // null for a language model alone
     final java.util.function.Function<org.jtuner.vision.RgbImage, org.jtuner.vision.PixelValues> preprocess; // decoded images
+    private Path scratch; // the merged XTuner pieces, deleted on close
+    private static final java.util.List<String> TOKENIZER_FILES = java.util.List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "tokenizer.model", "added_tokens.json", "chat_template.jinja");
 
     private ChatModel(Module module, Generator generator, PromptBuilder prompts, ClipImageLoader images, boolean padToSquare) {
         this.module = module;
@@ -106,8 +110,66 @@ final class ChatModel implements AutoCloseable {
         return new ChatModel(llava, new Generator(model, tokenizer), prompts, loader, data.padImageToSquare());
     }
 
+    /**
+     * XTuner's release layout as {@code xtuner chat MODEL --llava DIR --visual-encoder VE} takes it: the LLM is
+     * {@code DIR/llm/} when the release has one (a fully trained LLM), else {@code MODEL}, with {@code DIR/llm_adapter/}
+     * when there is one; the vision tower is {@code DIR/visual_encoder/} when there is one, else {@code VE}, with
+     * {@code DIR/visual_encoder_adapter/}; the projector is {@code DIR/projector/}. The tokenizer is MODEL's (as
+     * XTuner's), else the LLM's; the image processor the tower's. The pieces are merged as {@code jtuner merge} merges
+     * them (into a scratch folder, deleted on close); the image placeholder is XTuner's -200 (no token).
+     */
+    static ChatModel fromXtunerRelease(Path model, Path release, Path visualEncoder, int visualSelectLayer, String templateName) {
+        if (!Files.isDirectory(release.resolve("projector"))) {
+            throw new IllegalArgumentException(release + " is not an XTuner release folder (no projector/)");
+        }
+        Path llm = Files.isDirectory(release.resolve("llm")) ? release.resolve("llm") : model;
+        if (llm == null) throw new IllegalArgumentException(release + " has no llm/: give the base LLM as MODEL");
+        Path tower = Files.isDirectory(release.resolve("visual_encoder")) ? release.resolve("visual_encoder") : visualEncoder;
+        if (tower == null) throw new IllegalArgumentException(release + " has no visual_encoder/: give the CLIP tower as --visual-encoder");
+        Path tokenizerDir = model != null && Files.isRegularFile(model.resolve("tokenizer.json")) ? model : llm;
+        if (!Files.isRegularFile(tokenizerDir.resolve("tokenizer.json"))) {
+            throw new IllegalArgumentException("no tokenizer.json in " + tokenizerDir + ": give MODEL, the LLM folder with its tokenizer");
+        }
+        Path scratch = null;
+        try {
+            scratch = Files.createTempDirectory("jtuner-chat-");
+            Path merged = scratch.resolve("merged");
+            org.jtuner.train.convert.XtunerMerge.merge(new org.jtuner.train.convert.XtunerMerge.Args(llm,
+                    dirIfThere(release.resolve("llm_adapter")), tower, dirIfThere(release.resolve("visual_encoder_adapter")),
+                    release.resolve("projector"), visualSelectLayer, "default",
+                    LlavaForConditionalGeneration.XTUNER_IMAGE_TOKEN_INDEX, org.jtuner.train.convert.HfLlavaWriter.dtypeName("f32"), Long.MAX_VALUE), merged);
+            for (String f : TOKENIZER_FILES) {
+                Path from = tokenizerDir.resolve(f);
+                if (Files.isRegularFile(from)) Files.copy(from, merged.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            ChatModel m = load(merged, templateName);
+            m.scratch = scratch;
+            return m;
+        } catch (IOException e) {
+            deleteQuietly(scratch);
+            throw new UncheckedIOException("cannot merge the XTuner release " + release + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            deleteQuietly(scratch);
+            throw e;
+        }
+    }
+
+    private static Path dirIfThere(Path dir) {
+        return Files.isDirectory(dir) ? dir : null;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) return;
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            System.err.println("chat: could not delete the scratch folder " + dir + ": " + e.getMessage());
+        }
+    }
+
     @Override
     public void close() {
         module.close();
+        deleteQuietly(scratch);
     }
 }

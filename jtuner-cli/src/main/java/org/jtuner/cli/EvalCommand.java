@@ -21,6 +21,7 @@ import org.jtuner.eval.McqResult;
 import org.jtuner.eval.McqRow;
 import org.jtuner.eval.OnBadRow;
 import org.jtuner.eval.Question;
+import org.jtuner.eval.VqaBenchmark;
 import org.jtuner.eval.YesNoBenchmark;
 import org.jtuner.generate.Generation;
 import org.jtuner.generate.GenerationConfig;
@@ -34,11 +35,12 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code jtuner eval}: a model on a benchmark. {@code --mcq FILE.tsv} (MMBench / VLMEvalKit multiple choice, as
- * XTuner's mmbench tool; {@code --circular} adds the rotations), {@code --yes-no FILE.jsonl} (POPE / MME style).
+ * XTuner's mmbench tool; {@code --circular} adds the rotations), {@code --yes-no FILE.jsonl} (POPE / MME style, with
+ * MME's acc+ where lines have images), {@code --vqa FILE.jsonl} (open-ended, VQAv2's official accuracy).
  * Writes {@code results.json} and the predictions (TSV and xlsx for multiple choice) to {@code --output}, prints a
  * table; progress with an ETA on standard error. Decoding is greedy unless {@code --temperature} is above 0.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a model on a benchmark (multiple-choice TSV or yes/no jsonl).")
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a model on a benchmark (multiple-choice TSV, yes/no jsonl or open-ended VQA jsonl).")
 final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "A jtuner work dir, a LLaVA folder or an LLM folder.")
     Path model;
@@ -48,6 +50,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--yes-no", paramLabel = "FILE.jsonl", description = "A yes/no question file (question_id, image, text, label).")
     Path yesNo;
+
+    @Option(names = "--vqa", paramLabel = "FILE.jsonl", description = "Open-ended VQA questions (question_id, image, text, answers), VQAv2 scoring.")
+    Path vqa;
 
     @Option(names = "--image-folder", paramLabel = "DIR", description = "Where the jsonl's images are (default: beside it).")
     Path imageFolder;
@@ -81,8 +86,8 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if ((mcq == null) == (yesNo == null)) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "give one of --mcq or --yes-no");
+        if ((mcq != null ? 1 : 0) + (yesNo != null ? 1 : 0) + (vqa != null ? 1 : 0) != 1) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "give one of --mcq, --yes-no or --vqa");
         }
         OnBadRow onBad = OnBadRow.parse(onBadRow);
         Files.createDirectories(output);
@@ -106,6 +111,20 @@ final class EvalCommand implements Callable<Integer> {
                 }
                 r.writeTsv(output.resolve("predictions.tsv"));
                 r.writeXlsx(output.resolve("predictions.xlsx"));
+                results = r.toJson();
+                table = r.table();
+            } else if (vqa != null) {
+                VqaBenchmark.Result r;
+                try (ProgressBar bar = bar((int) Files.lines(vqa).filter(l -> !l.isBlank()).count())) {
+                    r = VqaBenchmark.evaluate(vqa, imageFolder, answerer, system, batchSize, onBad, System.err::println,
+                            (done, total) -> bar.stepTo(done));
+                }
+                List<String> lines = new ArrayList<>();
+                for (VqaBenchmark.Prediction p : r.predictions()) {
+                    lines.add(json.writeValueAsString(json.createObjectNode().put("question_id", p.questionId())
+                            .put("answer", p.answer()).put("accuracy", p.accuracy())));
+                }
+                Files.write(output.resolve("predictions.jsonl"), lines, StandardCharsets.UTF_8);
                 results = r.toJson();
                 table = r.table();
             } else {

@@ -182,6 +182,32 @@ class ChatCommandTest {
         }
     }
 
+    @Test
+    void evalVqaOnTheHeldOutQuestionsGivesTheDemosOwnAccuracy(@TempDir Path tmp) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        StringBuilder lines = new StringBuilder();
+        double right = 0;
+        List<ShapesDataset.Sample> rows = withImage();
+        try (Reference ref = Reference.open()) {
+            for (int i = 0; i < rows.size(); i++) {
+                ShapesDataset.Sample s = rows.get(i);
+                lines.append(json.writeValueAsString(json.createObjectNode().put("question_id", i).put("image", s.image())
+                        .put("text", s.question()).put("answer", s.answer()).put("category", s.question().split(" ")[1]))).append('\n');
+                String said = ref.evaluator().answer(s.question(), data.resolve(s.image()));
+                if (org.jtuner.eval.VqaScoring.normalize(said).equals(org.jtuner.eval.VqaScoring.normalize(s.answer()))) right++;
+            }
+        }
+        Path file = tmp.resolve("vqa.jsonl"), out = tmp.resolve("vqa-out");
+        Files.writeString(file, lines);
+        String table = runWithStdin("", "eval", stage2.toString(), "--vqa", file.toString(), "--image-folder", data.toString(),
+                "--system", "", "--max-new-tokens", String.valueOf(MAX_NEW), "--output", out.toString());
+        JsonNode results = json.readTree(out.resolve("results.json").toFile());
+        System.out.println("eval --vqa: demo check " + right + "/" + rows.size() + "\n" + table);
+        assertThat(results.get("total").asInt()).isEqualTo(rows.size());
+        assertThat(results.get("accuracy").asDouble()).isEqualTo(right / rows.size());
+        assertThat(Files.readAllLines(out.resolve("predictions.jsonl"))).hasSize(rows.size());
+    }
+
     static String runWithStdin(String stdin, String... args) {
         InputStream savedIn = System.in;
         PrintStream savedOut = System.out, savedErr = System.err;

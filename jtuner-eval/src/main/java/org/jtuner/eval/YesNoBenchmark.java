@@ -17,7 +17,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * Yes/no benchmarks (POPE, MME-style): the answer is read as LLaVA's POPE evaluation reads it (its first sentence,
  * commas removed, split on spaces: "no" when a word is "No", "no" or "not", else "yes"); "yes" is the positive
  * class. Reports accuracy, precision, recall, F1 and the yes-ratio, overall and per {@code category} when the lines
- * have one.
+ * have one; and, where lines have an {@code image}, MME's acc+: the share of images (within a category) all of
+ * whose questions (MME asks two per image) are answered right, with MME's score 100 × (accuracy + acc+).
  */
 public final class YesNoBenchmark {
     public record Counts(int tp, int fp, int tn, int fn) {
@@ -46,28 +47,53 @@ public final class YesNoBenchmark {
         }
     }
 
-    public record Result(Counts overall, Map<String, Counts> byCategory, List<String[]> predictions) {
+    /**
+     * The scores; {@code accPlus} and {@code accPlusByCategory} count images (right = every question of the image
+     * right) and are empty (total 0) when no line has an image.
+     */
+    public record Result(Counts overall, Map<String, Counts> byCategory, List<String[]> predictions,
+                         Accuracy accPlus, Map<String, Accuracy> accPlusByCategory) {
         public ObjectNode toJson() {
             ObjectMapper json = new ObjectMapper();
             ObjectNode o = overall.toJson(json);
+            if (accPlus.total() > 0) putAccPlus(o, overall, accPlus);
             if (!byCategory.isEmpty()) {
                 ObjectNode c = o.putObject("category");
-                byCategory.forEach((k, v) -> c.set(k, v.toJson(json)));
+                byCategory.forEach((k, v) -> {
+                    ObjectNode n = v.toJson(json);
+                    Accuracy plus = accPlusByCategory.get(k);
+                    if (plus != null) putAccPlus(n, v, plus);
+                    c.set(k, n);
+                });
             }
             return o;
         }
 
+        /** MME's score of a category: 100 × (accuracy + acc+). */
+        public double mmeScore(String category) {
+            return 100 * (byCategory.get(category).accuracy() + accPlusByCategory.get(category).value());
+        }
+
+        private static void putAccPlus(ObjectNode n, Counts c, Accuracy plus) {
+            n.put("acc_plus", plus.value()).put("images", plus.total()).put("mme_score", 100 * (c.accuracy() + plus.value()));
+        }
+
         public String table() {
-            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-14s %8s %9s %7s %6s %9s%n",
-                    "category", "acc %", "precision", "recall", "F1", "yes-ratio"));
-            byCategory.forEach((k, v) -> row(sb, k, v));
-            row(sb, "overall", overall);
+            boolean plus = accPlus.total() > 0;
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-14s %8s %9s %7s %6s %9s%s%n",
+                    "category", "acc %", "precision", "recall", "F1", "yes-ratio", plus ? "   acc+ %  MME score" : ""));
+            byCategory.forEach((k, v) -> row(sb, k, v, plus ? accPlusByCategory.get(k) : null));
+            row(sb, "overall", overall, plus ? accPlus : null);
             return sb.toString();
         }
 
-        private static void row(StringBuilder sb, String name, Counts c) {
-            sb.append(String.format(Locale.ROOT, "%-14s %8.1f %9.3f %7.3f %6.3f %9.3f%n", name, 100 * c.accuracy(),
+        private static void row(StringBuilder sb, String name, Counts c, Accuracy plus) {
+            sb.append(String.format(Locale.ROOT, "%-14s %8.1f %9.3f %7.3f %6.3f %9.3f", name, 100 * c.accuracy(),
                     c.precision(), c.recall(), c.f1(), c.yesRatio()));
+            if (plus != null && plus.total() > 0) {
+                sb.append(String.format(Locale.ROOT, " %9.1f %10.1f", 100 * plus.value(), 100 * (c.accuracy() + plus.value())));
+            }
+            sb.append(System.lineSeparator());
         }
     }
 
@@ -90,14 +116,25 @@ public final class YesNoBenchmark {
         Counts overall = new Counts(0, 0, 0, 0);
         Map<String, Counts> byCategory = new TreeMap<>();
         List<String[]> predictions = new ArrayList<>();
+        Map<List<String>, Boolean> imagesRight = new java.util.LinkedHashMap<>(); // (category, image) -> all right so far
         for (int i = 0; i < items.size(); i++) {
             boolean truth = truth(items.get(i).json()), predicted = readsAsYes(answers.get(i));
             overall = overall.plus(truth, predicted);
             String category = items.get(i).json().path("category").asText(null);
             if (category != null) byCategory.put(category, byCategory.getOrDefault(category, new Counts(0, 0, 0, 0)).plus(truth, predicted));
             predictions.add(new String[] {items.get(i).questionId(), answers.get(i), predicted ? "yes" : "no", truth ? "yes" : "no"});
+            String image = items.get(i).json().path("image").asText(null);
+            if (image != null) imagesRight.merge(List.of(category == null ? "" : category, image), truth == predicted, Boolean::logicalAnd);
         }
-        return new Result(overall, byCategory, predictions);
+        Accuracy accPlus = new Accuracy(0, 0);
+        Map<String, Accuracy> accPlusByCategory = new TreeMap<>();
+        for (var e : imagesRight.entrySet()) {
+            accPlus = accPlus.plus(e.getValue());
+            String category = e.getKey().getFirst();
+            if (!category.isEmpty()) accPlusByCategory.merge(category, new Accuracy(0, 0).plus(e.getValue()),
+                    (a, b) -> new Accuracy(a.right() + b.right(), a.total() + b.total()));
+        }
+        return new Result(overall, byCategory, predictions, accPlus, accPlusByCategory);
     }
 
     private static boolean truth(JsonNode n) {

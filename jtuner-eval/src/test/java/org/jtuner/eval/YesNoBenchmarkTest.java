@@ -49,4 +49,36 @@ class YesNoBenchmarkTest {
         assertThat(r.byCategory().get("random")).isEqualTo(new YesNoBenchmark.Counts(2, 1, 0, 1));
         assertThat(r.table()).contains("overall");
     }
+    @Test
+    void mmeAccPlusCountsAnImageOnlyWhenBothOfItsQuestionsAreRight(@TempDir Path dir) throws Exception {
+        for (String name : List.of("a.png", "b.png", "c.png", "d.png")) {
+            javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(4, 4, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                    "png", dir.resolve(name).toFile());
+        }
+        // MME's shape: two questions per image, one whose truth is yes and one whose truth is no.
+        String[][] rows = {
+                {"existence", "a.png", "yes", "Yes"}, {"existence", "a.png", "no", "No"},  // both right
+                {"existence", "b.png", "yes", "Yes"}, {"existence", "b.png", "no", "Yes"}, // one wrong
+                {"count", "c.png", "yes", "No"}, {"count", "c.png", "no", "Yes"},          // both wrong
+                {"count", "d.png", "yes", "Yes"}, {"count", "d.png", "no", "No"}};         // both right
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < rows.length; i++) {
+            lines.add("{\"question_id\": " + i + ", \"image\": \"" + rows[i][1] + "\", \"text\": \"Is it?\", \"label\": \""
+                    + rows[i][2] + "\", \"category\": \"" + rows[i][0] + "\"}");
+        }
+        Path file = dir.resolve("mme.jsonl");
+        Files.write(file, lines);
+        int[] next = {0};
+        YesNoBenchmark.Result r = YesNoBenchmark.evaluate(file, null, b -> b.stream().map(q -> rows[next[0]++][3]).toList(),
+                null, 3, OnBadRow.FAIL, s -> { }, Progress.NONE);
+        assertThat(r.accPlusByCategory().get("existence")).isEqualTo(new Accuracy(1, 2));
+        assertThat(r.accPlusByCategory().get("count")).isEqualTo(new Accuracy(1, 2));
+        assertThat(r.accPlus()).isEqualTo(new Accuracy(2, 4));
+        assertThat(r.byCategory().get("existence").accuracy()).isEqualTo(0.75);
+        assertThat(r.byCategory().get("count").accuracy()).isEqualTo(0.5);
+        assertThat(r.mmeScore("existence")).isCloseTo(125, within(1e-9));
+        assertThat(r.mmeScore("count")).isCloseTo(100, within(1e-9));
+        assertThat(r.toJson().get("category").get("existence").get("acc_plus").asDouble()).isEqualTo(0.5);
+        assertThat(r.table()).contains("acc+").contains("125.0");
+    }
 }
