@@ -120,10 +120,15 @@ public final class CotDemo {
             Evaluator evaluator = new Evaluator(model, parts.tokenizer(), parts.template(), parts.images(), "",
                     config.evaluation().maxNewTokens());
             int right = 0, wellFormed = 0, shown = 0;
+            java.util.Map<String, int[]> byKind = new java.util.TreeMap<>();
             for (ShapesDataset.Scene scene : test) {
                 ShapesDataset.Sample s = scene.sample();
                 String answer = evaluator.answer(s.question(), s.image() == null ? null : dataDir.resolve(s.image()));
-                if (CotScoring.correct(answer, s.answer())) right++;
+                boolean ok = CotScoring.correct(answer, s.answer());
+                if (ok) right++;
+                int[] k = byKind.computeIfAbsent(s.image() == null ? "text-only" : s.question().split(" ")[1], x -> new int[2]);
+                k[0] += ok ? 1 : 0;
+                k[1]++;
                 if (CotScoring.structureValid(answer)) wellFormed++;
                 if (shown < 2) {
                     out.printf("demo --cot (%s): %s%s -> '%s' (expected '%s')%n", when, s.image() == null ? "" : "[image] ",
@@ -132,8 +137,10 @@ public final class CotDemo {
                 }
             }
             Score sc = new Score((double) right / test.size(), (double) wellFormed / test.size());
-            out.printf(Locale.ROOT, "demo --cot (%s): answer accuracy %.0f%%, structure validity %.0f%%%n", when,
-                    100 * sc.accuracy(), 100 * sc.structure());
+            StringBuilder kinds = new StringBuilder();
+            byKind.forEach((kind, k) -> kinds.append(String.format(Locale.ROOT, " %s %d/%d", kind, k[0], k[1])));
+            out.printf(Locale.ROOT, "demo --cot (%s): answer accuracy %.0f%%, structure validity %.0f%%; by question:%s%n", when,
+                    100 * sc.accuracy(), 100 * sc.structure(), kinds);
             return sc;
         }
     }
