@@ -20,8 +20,8 @@ import org.jtuner.text.cot.CotStages.Stage;
  * {@code inference/VLMEvalKit/inference_demo.py}): for each stage in turn, sample {@code beam} candidate
  * continuations of the answer so far, each stopping at that stage's closing tag; knock them out in random pairs,
  * the {@link Judge} keeping one of each pair, until one is left; append it and go on to the next stage. The search
- * ends after the conclusion, or earlier when a candidate ends the answer (an end token, a template stop word, the
- * token budget). With {@code beam = 1} each stage is one plain decoding of the given config, so greedy in gives
+ * ends after the conclusion (what follows it, normally just the end token, is decoded plainly), or earlier when a
+ * candidate ends the answer (an end token, a template stop word, the token budget). With {@code beam = 1} each stage is one plain decoding of the given config, so greedy in gives
  * exactly greedy decoding out.
  *
  * <p>Candidates continue from the chosen tokens themselves, never from re-encoded text, so a stage boundary that
@@ -61,6 +61,7 @@ public final class StageBeamSearch {
         int[] answer = new int[0];
         int judgements = 0;
         FinishReason finish = FinishReason.LENGTH;
+        boolean open = true;
         Stage[] stages = Stage.values();
         for (int s = 0; s < stages.length; s++) {
             Stage stage = stages[s];
@@ -85,7 +86,18 @@ public final class StageBeamSearch {
             answer = best.tokens();
             finish = best.generation().finishReason();
             boolean closedStage = !endsAnswer(best.generation(), config) && finish == FinishReason.STOP;
-            if (!closedStage) break;
+            if (!closedStage) {
+                open = false;
+                break;
+            }
+        }
+        int left = config.maxNewTokens() - answer.length;
+        if (open && left > 0) {
+            // after the conclusion, what the model writes until it ends (its end token), decoded plainly
+            Generation tail = generator.generate(new Prompt(concat(prompt.ids(), answer), prompt.images()),
+                    config.withMaxNewTokens(left), TextListener.NONE);
+            answer = concat(answer, tail.tokens());
+            finish = tail.finishReason();
         }
         return new Result(new Generation(answer, text(answer, config), finish, prompt.ids().length), judgements);
     }

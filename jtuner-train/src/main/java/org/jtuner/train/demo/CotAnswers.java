@@ -61,7 +61,7 @@ public final class CotAnswers {
     public static List<String> vocabulary() {
         List<String> words = new ArrayList<>();
         for (String w : ("i will find work out answer to of in image what count shapes where shows at there no only so "
-                + "it is are a , . < > </ >< " + "circles squares triangles").split(" ")) {
+                + "it is are a , . < > </ >< please question : " + "circles squares triangles").split(" ")) {
             words.add(w);
         }
         for (Stage s : Stage.values()) words.add(s.name());
