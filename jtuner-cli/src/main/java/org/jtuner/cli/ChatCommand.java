@@ -97,6 +97,10 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "4", description = "Prompts generated together in batch mode (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--stage-beam", paramLabel = "N", defaultValue = "1", description = "LLaVA-CoT's stage-level beam search: N sampled "
+            + "candidates per stage, the model judging them pairwise with the paper's prompts (default: ${DEFAULT-VALUE}, plain decoding).")
+    int stageBeam;
+
     private PrintStream out;
     private PrintStream err;
 
@@ -106,6 +110,7 @@ final class ChatCommand implements Callable<Integer> {
         err = System.err;
         Path dir = llava != null ? llava : model;
         if (dir == null) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "give MODEL or --llava DIR");
+        if (stageBeam < 1) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--stage-beam must be at least 1");
         if (batchInput != null && batchOutput == null) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--batch-input needs --batch-output");
         }
@@ -182,7 +187,13 @@ final class ChatCommand implements Callable<Integer> {
         Generation reply(String text, GenerationConfig config, TextListener listener) {
             String input = history.isEmpty() ? PromptBuilder.IMAGE_PLACEHOLDER.concat("\n").repeat(images.size()) + text : text;
             Prompt p = model.prompts.build(system, history, input, images);
-            Generation g = model.generator.generate(p, config, listener);
+            Generation g;
+            if (stageBeam > 1) {
+                g = new StageBeamAnswers(model, stageBeam, system).answer(p, text, images, config);
+                listener.onText(0, g.text());
+            } else {
+                g = model.generator.generate(p, config, listener);
+            }
             history.add(new PromptBuilder.Exchange(input, g.text()));
             return g;
         }
@@ -237,7 +248,17 @@ final class ChatCommand implements Callable<Integer> {
                             : PromptBuilder.IMAGE_PLACEHOLDER.concat("\n").repeat(pixels.size()) + text;
                     prompts.add(m.prompts.build(system, List.of(), input, pixels));
                 }
-                List<Generation> answers = m.generator.generate(prompts, config.withSeed(config.seed() + from), TextListener.NONE);
+                List<Generation> answers = new ArrayList<>();
+                if (stageBeam > 1) {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        JsonNode n = chunk.get(i);
+                        String q = (n.hasNonNull("prompt") ? n.get("prompt").asText() : n.get("text").asText()).replace(PromptBuilder.IMAGE_PLACEHOLDER + "\n", "");
+                        answers.add(new StageBeamAnswers(m, stageBeam, system).answer(prompts.get(i), q, prompts.get(i).images(),
+                                config.withSeed(config.seed() + from + i)));
+                    }
+                } else {
+                    answers = m.generator.generate(prompts, config.withSeed(config.seed() + from), TextListener.NONE);
+                }
                 for (int i = 0; i < chunk.size(); i++) {
                     JsonNode n = chunk.get(i);
                     ObjectNode o = json.createObjectNode();

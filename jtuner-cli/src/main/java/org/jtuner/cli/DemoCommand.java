@@ -3,6 +3,7 @@ package org.jtuner.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import org.jtuner.train.demo.CotDemo;
 import org.jtuner.train.demo.Demo;
 
 import picocli.CommandLine.Command;
@@ -12,6 +13,9 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Generate a tiny visual QA task and a tiny LLaVA, train stage 1 and stage 2 (LoRA), report accuracy.")
 final class DemoCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where everything is written (default: work_dirs/demo).")
     Path workDir = Path.of("work_dirs", "demo");
 
@@ -21,8 +25,20 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--held-out", description = "Held-out questions to evaluate (default: ${DEFAULT-VALUE}).")
     int heldOut = 200;
 
+    @Option(names = "--cot", description = "LLaVA-CoT's staged answers (SUMMARY, CAPTION, REASONING, CONCLUSION) with the demo_cot_* recipe; "
+            + "reports answer accuracy and structure validity.")
+    boolean cot;
+
+    @Option(names = "--no-augment", description = "With --cot: train without the recipe's augmentation.")
+    boolean noAugment;
+
     @Override
     public Integer call() {
+        if (noAugment && !cot) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--no-augment needs --cot");
+        if (cot) {
+            CotDemo.run(workDir, samples, heldOut, !noAugment, null, System.out);
+            return 0;
+        }
         Demo.run(workDir, samples, heldOut, System.out);
         return 0;
     }

@@ -40,7 +40,7 @@ import picocli.CommandLine.Parameters;
  * Writes {@code results.json} and the predictions (TSV and xlsx for multiple choice) to {@code --output}, prints a
  * table; progress with an ETA on standard error. Decoding is greedy unless {@code --temperature} is above 0.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a model on a benchmark (multiple-choice TSV, yes/no jsonl or open-ended VQA jsonl).")
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a model on a benchmark (multiple-choice TSV, yes/no jsonl, open-ended VQA jsonl, or LLaVA-CoT json with --cot).")
 final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "A jtuner work dir, a LLaVA folder or an LLM folder.")
     Path model;
@@ -53,6 +53,17 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--vqa", paramLabel = "FILE.jsonl", description = "Open-ended VQA questions (question_id, image, text, answers), VQAv2 scoring.")
     Path vqa;
+
+    @Option(names = "--cot", paramLabel = "FILE", description = "A LLaVA-CoT benchmark: LLaVA json/jsonl with reference answers (repeatable); "
+            + "scored by the answer in <CONCLUSION> and the structure of the four stages, per file.")
+    List<Path> cot = new ArrayList<>();
+
+    @Option(names = "--stage-beam", paramLabel = "N", defaultValue = "1", description = "With --cot: LLaVA-CoT's stage-level beam search "
+            + "with N candidates per stage, judged by the model (default: ${DEFAULT-VALUE}, plain decoding).")
+    int stageBeam;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--image-folder", paramLabel = "DIR", description = "Where the jsonl's images are (default: beside it).")
     Path imageFolder;
@@ -86,8 +97,10 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!cot.isEmpty()) return new CotEval(this).run();
+        if (stageBeam != 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--stage-beam needs --cot");
         if ((mcq != null ? 1 : 0) + (yesNo != null ? 1 : 0) + (vqa != null ? 1 : 0) != 1) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "give one of --mcq, --yes-no or --vqa");
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "give one of --mcq, --yes-no, --vqa or --cot");
         }
         OnBadRow onBad = OnBadRow.parse(onBadRow);
         Files.createDirectories(output);

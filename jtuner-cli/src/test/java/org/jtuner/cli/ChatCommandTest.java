@@ -208,6 +208,39 @@ class ChatCommandTest {
         assertThat(Files.readAllLines(out.resolve("predictions.jsonl"))).hasSize(rows.size());
     }
 
+    @Test
+    void evalCotScoresTheConclusionAndTheStructurePerFileAndRunsTheStageBeam(@TempDir Path tmp) throws Exception {
+        // the demo's held-out image questions with staged references; the plain demo model answers one word, so its
+        // structure validity is 0 and its answers are scored as a whole (no <CONCLUSION>): the Evaluator's accuracy
+        ObjectMapper json = new ObjectMapper();
+        var rows = json.createArrayNode();
+        int right = 0, n = 0;
+        try (Reference ref = Reference.open()) {
+            for (ShapesDataset.Sample s : withImage()) {
+                var row = rows.addObject().put("id", s.id()).put("image", s.image());
+                row.putArray("conversations").add(json.createObjectNode().put("from", "human").put("value", "<image>\n" + s.question()))
+                        .add(json.createObjectNode().put("from", "gpt").put("value", "<SUMMARY>s</SUMMARY><CAPTION>c</CAPTION>"
+                                + "<REASONING>r</REASONING><CONCLUSION>" + s.answer() + "</CONCLUSION>"));
+                if (ref.evaluator().answer(s.question(), data.resolve(s.image())).equals(s.answer())) right++;
+                n++;
+            }
+        }
+        Path bench = data.resolve("heldout_cot.json");
+        json.writeValue(bench.toFile(), rows);
+        for (int beam : new int[] {1, 2}) {
+            Path out = tmp.resolve("beam" + beam);
+            String table = runWithStdin("", "eval", stage2.toString(), "--cot", bench.toString(), "--stage-beam", String.valueOf(beam),
+                    "--max-new-tokens", String.valueOf(MAX_NEW), "--output", out.toString());
+            JsonNode r = json.readTree(out.resolve("results.json").toFile()).get("cot").get(0);
+            System.out.println("eval --cot (stage beam " + beam + "): demo check " + right + "/" + n + "\n" + table);
+            assertThat(r.get("items").asInt()).isEqualTo(n);
+            assertThat(r.get("structure_validity").asDouble()).isZero();
+            if (beam == 1) assertThat(r.get("answer_accuracy").asDouble()).isEqualTo((double) right / n);
+            assertThat(Files.readAllLines(out.resolve("predictions.jsonl"))).hasSize(n);
+            assertThat(table).contains("heldout_cot.json");
+        }
+    }
+
     static String runWithStdin(String stdin, String... args) {
         InputStream savedIn = System.in;
         PrintStream savedOut = System.out, savedErr = System.err;

@@ -43,6 +43,7 @@ public final class DataLoader implements AutoCloseable {
     private final OnBadSample onBadSample;
     private final Consumer<String> log;
     private final ExecutorService pool;
+    private final TextAugmentedSamples textAugmented;
     private final AtomicLong skipped = new AtomicLong();
     private volatile boolean closed;
 
@@ -58,10 +59,17 @@ public final class DataLoader implements AutoCloseable {
     /** @param prefetchBatches batches decoded ahead of the one being consumed (PyTorch: prefetch_factor x workers) */
     public DataLoader(LlavaDataset dataset, Sampler sampler, int batchSize, ImageLoader images, Collator collator,
                       int numWorkers, int prefetchBatches, OnBadSample onBadSample, Consumer<String> log) {
+        this(dataset, null, sampler, batchSize, images, collator, numWorkers, prefetchBatches, onBadSample, log);
+    }
+
+    /** @param textAugmented the samples with text augmentation (null: the dataset's samples as encoded) */
+    public DataLoader(LlavaDataset dataset, TextAugmentedSamples textAugmented, Sampler sampler, int batchSize, ImageLoader images,
+                      Collator collator, int numWorkers, int prefetchBatches, OnBadSample onBadSample, Consumer<String> log) {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         if (numWorkers < 0) throw new IllegalArgumentException("num_workers must be 0 or more, got " + numWorkers);
         if (prefetchBatches < 1) throw new IllegalArgumentException("prefetch must be at least 1 batch, got " + prefetchBatches);
         this.dataset = Objects.requireNonNull(dataset, "dataset");
+        this.textAugmented = textAugmented;
         this.sampler = Objects.requireNonNull(sampler, "sampler");
         this.batchSize = batchSize;
         this.images = Objects.requireNonNull(images, "images");
@@ -191,7 +199,7 @@ public final class DataLoader implements AutoCloseable {
 
     /** Expands sample {@code index} and decodes its images for {@code epoch} (a worker task). */
     private Loaded load(int epoch, int index) {
-        EncodedSample sample = dataset.get(index);
+        EncodedSample sample = textAugmented == null ? dataset.get(index) : textAugmented.get(epoch, index);
         List<PixelValues> pixels = new ArrayList<>(sample.images().size());
         for (var image : sample.images()) {
             try {

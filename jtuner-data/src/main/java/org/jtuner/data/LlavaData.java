@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 import org.jtuner.data.sampler.LengthGroupedSampler;
 import org.jtuner.data.sampler.Sampler;
 import org.jtuner.data.sampler.ShuffleSampler;
+import org.jtuner.text.augment.TextAugmenter;
 import org.jtuner.text.template.PromptTemplate;
 import org.jtuner.text.template.PromptTemplates;
 import org.jtuner.text.tokenizer.Tokenizer;
@@ -65,6 +66,7 @@ public final class LlavaData {
             LlavaDataset.Builder b = LlavaDataset.builder(config.files(), encoder).onBadSample(config.onBadSample())
                     .workers(config.numWorkers()).log(log);
             if (config.verifyImages()) b.verifyImages(images);
+            if (config.augment().text().enabled()) b.keepRows(true); // re-encoded per epoch after text augmentation
             return b;
         }
 
@@ -93,8 +95,11 @@ public final class LlavaData {
             // augmentation draws are keyed by the run seed, so every rank and a resumed run see the same images
             pipeline = clip.withAugmentation(new ImageAugmenter(config.augment().image()), seed);
         }
-        return new DataLoader(dataset, sampler(worldSize, rank, seed), config.perDeviceBatchSize(), pipeline, new Collator(),
-                config.numWorkers(), config.onBadSample(), log);
+        TextAugmentedSamples text = config.augment().text().enabled() && dataset.hasRows()
+                ? new TextAugmentedSamples(dataset, encoder, new TextAugmenter(config.augment().text()), seed) : null;
+        int workers = config.numWorkers();
+        return new DataLoader(dataset, text, sampler(worldSize, rank, seed), config.perDeviceBatchSize(), pipeline, new Collator(),
+                workers, workers == 0 ? 1 : 2 * workers, config.onBadSample(), log);
     }
 
     public DataConfig config() {

@@ -26,12 +26,14 @@ import org.jtuner.vision.ImageReadException;
  */
 public final class LlavaDataset {
     private final PackedSample[] samples;
+    private final RawSample[] rows;
     private final DatasetReport report;
     private final int imageTokenIndex;
     private final int imageSeqLength;
 
-    private LlavaDataset(PackedSample[] samples, DatasetReport report, int imageTokenIndex, int imageSeqLength) {
+    private LlavaDataset(PackedSample[] samples, RawSample[] rows, DatasetReport report, int imageTokenIndex, int imageSeqLength) {
         this.samples = samples;
+        this.rows = rows;
         this.report = report;
         this.imageTokenIndex = imageTokenIndex;
         this.imageSeqLength = imageSeqLength;
@@ -49,6 +51,16 @@ public final class LlavaDataset {
     /** Sample {@code index} (0-based, in file order) with its image tokens expanded. */
     public EncodedSample get(int index) {
         return samples[index].unpack(imageTokenIndex, imageSeqLength);
+    }
+
+    /** The row sample {@code index} was encoded from; only kept when the builder was asked to ({@link Builder#keepRows}). */
+    public RawSample row(int index) {
+        if (rows == null) throw new IllegalStateException("the dataset was built without keepRows()");
+        return rows[index];
+    }
+
+    public boolean hasRows() {
+        return rows != null;
     }
 
     /** The image files of sample {@code index}, without expanding it. */
@@ -96,6 +108,7 @@ public final class LlavaDataset {
         private Consumer<String> log = s -> {};
         private Consumer<Problem> listener = p -> {};
         private int limit = Integer.MAX_VALUE;
+        private boolean keepRows;
 
         private Builder(List<Path> files, SampleEncoder encoder) {
             this.files = List.copyOf(files);
@@ -132,6 +145,12 @@ public final class LlavaDataset {
             return this;
         }
 
+        /** Keeps each kept sample's row as read, so that it can be encoded again (text augmentation does, per epoch). */
+        public Builder keepRows(boolean on) {
+            this.keepRows = on;
+            return this;
+        }
+
         /** Receives every problem in file order (check-dataset collects them). */
         public Builder problems(Consumer<Problem> listener) {
             this.listener = Objects.requireNonNull(listener);
@@ -145,6 +164,7 @@ public final class LlavaDataset {
         public LlavaDataset build() throws IOException {
             DatasetReport report = new DatasetReport();
             List<PackedSample> kept = new ArrayList<>();
+            List<RawSample> keptRows = new ArrayList<>();
             ExecutorService pool = workers > 1 ? Executors.newFixedThreadPool(workers, DataLoader.daemonThreads("jtuner-data-encode")) : null;
             try {
                 for (Path file : files) {
@@ -168,11 +188,11 @@ public final class LlavaDataset {
                             private void add(Object item) {
                                 chunk.add(item);
                                 if (chunk.size() < chunkSize) return;
-                                flush(chunk, pool, report, kept);
+                                flush(chunk, pool, report, kept, keptRows);
                                 if (kept.size() >= limit) throw new LimitReached();
                             }
                         });
-                        flush(chunk, pool, report, kept);
+                        flush(chunk, pool, report, kept, keptRows);
                     } catch (LimitReached stop) {
                         break;
                     }
@@ -181,11 +201,12 @@ public final class LlavaDataset {
                 if (pool != null) pool.shutdownNow();
             }
             log.accept("dataset: " + report.summary());
-            return new LlavaDataset(kept.toArray(PackedSample[]::new), report, encoder.imageTokenIndex(), encoder.imageSeqLength());
+            return new LlavaDataset(kept.toArray(PackedSample[]::new), keepRows ? keptRows.toArray(RawSample[]::new) : null, report, encoder.imageTokenIndex(), encoder.imageSeqLength());
         }
 
         /** Encodes a chunk of rows (in parallel when there is a pool) and takes the results in row order. */
-        private void flush(List<Object> chunk, ExecutorService pool, DatasetReport report, List<PackedSample> kept) {
+        private void flush(List<Object> chunk, ExecutorService pool, DatasetReport report, List<PackedSample> kept,
+                           List<RawSample> keptRows) {
             if (chunk.isEmpty()) return;
             List<Outcome> outcomes = new ArrayList<>(chunk.size());
             if (pool == null) {
@@ -207,6 +228,7 @@ public final class LlavaDataset {
                 }
                 if (o.sample != null) {
                     kept.add(o.sample);
+                    if (keepRows) keptRows.add(o.row);
                     report.kept(new DatasetReport.EncodedSampleStats(o.sample.images().size(), o.sample.length(), trained(o.sample)));
                 }
             }
@@ -218,7 +240,11 @@ public final class LlavaDataset {
             return n;
         }
 
-        private record Outcome(PackedSample sample, List<Problem> problems) {}
+        private record Outcome(PackedSample sample, List<Problem> problems, RawSample row) {
+            Outcome(PackedSample sample, List<Problem> problems) {
+                this(sample, problems, null);
+            }
+        }
 
         /** Unwinds the reader once the limit is reached. */
         private static final class LimitReached extends RuntimeException {
@@ -241,7 +267,7 @@ public final class LlavaDataset {
                     return new Outcome(null, problems);
                 }
             }
-            return new Outcome(r.sample(), problems);
+            return new Outcome(r.sample(), problems, row);
         }
 
         private Problem checkImage(SourceRef source, Path image) {

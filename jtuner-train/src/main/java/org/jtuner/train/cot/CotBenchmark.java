@@ -69,12 +69,33 @@ public final class CotBenchmark {
     }
 
     public static Score score(Path file, List<Item> items, Answerer model) {
-        int correct = 0, wellFormed = 0;
+        return score(file, answer(items, model, (done, total) -> {}));
+    }
+
+    /** One item's generation and how it is judged. */
+    public record Answered(Item item, String generation, boolean correct, boolean wellFormed) {
+        public String finalAnswer() {
+            return CotScoring.finalAnswer(generation);
+        }
+    }
+
+    /** Answers every item in order; {@code progress} hears (done, total) after each. */
+    public static List<Answered> answer(List<Item> items, Answerer model, java.util.function.BiConsumer<Integer, Integer> progress) {
+        List<Answered> out = new ArrayList<>(items.size());
         for (Item it : items) {
             String g = model.answer(it.question(), it.image());
-            if (CotScoring.correct(g, it.reference())) correct++;
-            if (CotScoring.structureValid(g)) wellFormed++;
+            out.add(new Answered(it, g, CotScoring.correct(g, it.reference()), CotScoring.structureValid(g)));
+            progress.accept(out.size(), items.size());
         }
-        return new Score(file, items.size(), correct, wellFormed);
+        return out;
+    }
+
+    public static Score score(Path file, List<Answered> answered) {
+        int correct = 0, wellFormed = 0;
+        for (Answered a : answered) {
+            if (a.correct()) correct++;
+            if (a.wellFormed()) wellFormed++;
+        }
+        return new Score(file, answered.size(), correct, wellFormed);
     }
 }

@@ -49,6 +49,12 @@ public final class ShapesDataset {
     /** One question about one image (or none). */
     public record Sample(String id, String image, String question, String answer) {}
 
+    /**
+     * A sample with what its image shows (indices into COLORS, SHAPES, POSITIONS; count 1 to 3) and the kind of
+     * question (0 colour, 1 shape, 2 count, 3 position, -1 text-only), for answers that describe the image.
+     */
+    public record Scene(Sample sample, int kind, int color, int shape, int count, int position) {}
+
     private ShapesDataset() {}
 
     /** Every word the data can contain, for the demo's tokenizer. */
@@ -72,15 +78,20 @@ public final class ShapesDataset {
      * are text-only. Seeded: the same arguments give the same files.
      */
     public static List<Sample> generate(Path dir, String prefix, int n, double textOnly, int imageSize, long seed) {
+        return generateScenes(dir, prefix, n, textOnly, imageSize, seed).stream().map(Scene::sample).toList();
+    }
+
+    /** As {@link #generate}, with what each image shows. */
+    public static List<Scene> generateScenes(Path dir, String prefix, int n, double textOnly, int imageSize, long seed) {
         Random r = new Random(seed);
-        List<Sample> out = new ArrayList<>();
+        List<Scene> out = new ArrayList<>();
         try {
             Files.createDirectories(dir.resolve("images"));
             for (int i = 0; i < n; i++) {
                 String id = prefix + "-" + i;
                 if (r.nextDouble() < textOnly) {
                     String[] qa = TEXT_QA.get(r.nextInt(TEXT_QA.size()));
-                    out.add(new Sample(id, null, qa[0], qa[1]));
+                    out.add(new Scene(new Sample(id, null, qa[0], qa[1]), -1, -1, -1, 0, -1));
                     continue;
                 }
                 int color = r.nextInt(COLORS.size()), shape = r.nextInt(SHAPES.size());
@@ -96,7 +107,7 @@ public final class ShapesDataset {
                     case 2 -> new String[] {COUNT_Q, COUNTS.get(count - 1)};
                     default -> new String[] {POSITION_Q, POSITIONS.get(position)};
                 };
-                out.add(new Sample(id, file, qa[0], qa[1]));
+                out.add(new Scene(new Sample(id, file, qa[0], qa[1]), kind, color, shape, count, position));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the demo data under " + dir + ": " + e.getMessage(), e);
