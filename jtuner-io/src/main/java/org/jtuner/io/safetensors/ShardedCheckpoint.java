@@ -3,9 +3,12 @@ package org.jtuner.io.safetensors;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -82,16 +85,29 @@ public final class ShardedCheckpoint implements AutoCloseable {
         return openSingle(path);
     }
 
-    /** One weights file, safetensors or a PyTorch pickle, told apart by its first bytes. */
+    /**
+     * One weights file, safetensors or a PyTorch pickle, told apart by its first bytes. Safetensors is recognised
+     * first, by its own structure: a small file's 8-byte header length can begin with the bytes a pickle begins
+     * with (0x80, or "PK"), so those bytes alone do not make a PyTorch file.
+     */
     public static TensorFile openFile(Path file) throws IOException {
-        byte[] head = new byte[4];
+        byte[] head = new byte[9];
+        int n;
         try (var in = Files.newInputStream(file)) {
-            int n = in.readNBytes(head, 0, 4);
-            if (n == 4 && TorchCheckpointFile.looksLikeTorch(java.lang.foreign.MemorySegment.ofArray(head))) {
-                return TorchCheckpointFile.open(file);
-            }
+            n = in.readNBytes(head, 0, head.length);
+        }
+        if (!looksLikeSafetensors(head, n, Files.size(file))
+                && TorchCheckpointFile.looksLikeTorch(MemorySegment.ofArray(Arrays.copyOf(head, Math.min(n, 4))))) {
+            return TorchCheckpointFile.open(file);
         }
         return SafetensorsFile.open(file);
+    }
+
+    /** A little-endian header length that fits in the file, followed by the header's opening brace. */
+    static boolean looksLikeSafetensors(byte[] head, int n, long fileSize) {
+        if (n < 9 || head[8] != '{') return false;
+        long headerLength = ByteBuffer.wrap(head, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        return headerLength > 0 && headerLength <= fileSize - 8;
     }
 
     private static String otherSafetensors(Path dir) throws IOException {

@@ -140,6 +140,34 @@ class ShardedCheckpointTest {
         assertThatThrownBy(() -> ShardedCheckpoint.open(dir)).hasMessageContaining("not valid JSON");
     }
 
+    /**
+     * A small shard whose header length begins with a pickle's first byte (0x80, e.g. a 128- or 384-byte header) is
+     * still read as safetensors: it used to go to the unpickler ("unknown pickle opcode 0x0").
+     */
+    @Test
+    void smallShardsWhoseHeaderLengthLooksLikeAPickleAreReadAsSafetensors() throws IOException {
+        List<TensorEntry> t = new ArrayList<>();
+        for (int k = 0; k < 48; k++) {
+            t.add(TensorEntry.ofFloats("model.layers." + k + ".w" + "x".repeat(k), new long[] {2}, seq(2, 10 * k)));
+        }
+        List<Path> written = ShardedCheckpoint.write(dir, t, Map.of(), 8); // one tensor per shard
+        assertThat(written).hasSize(49);
+        long pickleLike = written.stream().filter(p -> p.toString().endsWith(".safetensors")).filter(p -> {
+            try {
+                return Files.readAllBytes(p)[0] == (byte) 0x80;
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }).count();
+        assertThat(pickleLike).as("shards whose first byte is the pickle protocol opcode 0x80").isPositive();
+        try (ShardedCheckpoint ckpt = ShardedCheckpoint.open(dir)) {
+            assertThat(ckpt.names()).hasSize(48);
+            for (int k = 0; k < 48; k++) {
+                assertThat(ckpt.readFloats("model.layers." + k + ".w" + "x".repeat(k))).containsExactly(seq(2, 10 * k));
+            }
+        }
+    }
+
     @Test
     void aFolderWithoutWeightsSaysWhatItHas() throws IOException {
         Files.writeString(dir.resolve("adapter_model.safetensors"), "");
