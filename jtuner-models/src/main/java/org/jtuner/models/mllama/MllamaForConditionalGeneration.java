@@ -15,6 +15,7 @@ import org.jtuner.models.llama.LlamaForCausalLM;
 import org.jtuner.nn.Init;
 import org.jtuner.nn.Linear;
 import org.jtuner.nn.Module;
+import org.jtuner.nn.Parameter;
 import org.jtuner.tensor.DType;
 import org.jtuner.tensor.Tensor;
 
@@ -83,11 +84,18 @@ public final class MllamaForConditionalGeneration extends Module {
         return WeightLoader.load(this, checkpoint, KeyMap.identity(), options);
     }
 
-    /** Loads the weights of a model folder (one file or shards); {@code frozenHalfPrecision} as for LLaVA. */
+    /**
+     * Loads the weights of a model folder (one file or shards); with {@code frozenHalfPrecision} every weight is
+     * frozen, BF16/F16 matrices and tables stay in their dtype, and vectors (norms, biases, gates, the class
+     * embedding) load as F32, as {@link MllamaVisionModel#load(Path, boolean)} keeps them: the vision model's gates
+     * go through tanh in F32.
+     */
     public void loadWeights(Path dir, boolean frozenHalfPrecision) throws IOException {
         try (ShardedCheckpoint checkpoint = ShardedCheckpoint.open(dir)) {
-            if (frozenHalfPrecision) setTrainable(false);
+            // Only frozen parameters keep their stored dtype; vectors stay trainable (F32) until the load is done.
+            if (frozenHalfPrecision) for (Parameter p : namedParameters().values()) p.setTrainable(p.shape().length < 2);
             loadWeights(WeightSource.of(checkpoint), WeightLoader.Options.strict().keepHalfPrecisionFrozen(frozenHalfPrecision));
+            if (frozenHalfPrecision) setTrainable(false);
         }
     }
 
