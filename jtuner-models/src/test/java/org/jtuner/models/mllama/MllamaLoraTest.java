@@ -77,6 +77,7 @@ class MllamaLoraTest {
                         "base_model.model.language_model.model.layers.2.cross_attn.q_proj.lora_B.weight",
                         "base_model.model.language_model.model.layers.1.mlp.down_proj.lora_A.weight");
             }
+            assertPeftLayout(model, out, adapted);
             ObjectNode c = HfConfigs.readJson(out.resolve(PeftAdapters.CONFIG_FILE));
             assertThat(c.get("peft_type").asText()).isEqualTo("LORA");
             assertThat(c.get("task_type").asText()).isEqualTo("CAUSAL_LM");
@@ -95,6 +96,40 @@ class MllamaLoraTest {
                     adapter, ref.intArray("attention_mask"));
             System.out.printf("tiny-mllama text LoRA: adapter changes logits by %.3g; merged vs adapter + base %.3g%n", change, merged);
             assertThat(merged).isLessThan(1e-5);
+        }
+    }
+
+    /**
+     * What PEFT writes, by its documented checkpoint format (docs: developer_guides/checkpoint, "PEFT checkpoint
+     * format": the adapter's state_dict with the adapter name removed, keys
+     * {@code base_model.model.<module path>.lora_A.weight} of shape [r, in] and {@code ...lora_B.weight} of shape
+     * [out, r]) and by a config PEFT 0.21 itself wrote (the tiny-llama-lora fixture): the same fields (less
+     * {@code auto_mapping}, which PEFT writes only without a task type), and the same value for every field that is
+     * not specific to the adapter.
+     */
+    private static void assertPeftLayout(MllamaForConditionalGeneration model, Path out, List<String> adapted) throws Exception {
+        try (SafetensorsFile f = SafetensorsFile.open(out.resolve(PeftAdapters.WEIGHTS_FILE))) {
+            for (String path : adapted) {
+                Linear base = (Linear) model.namedModules().get(path);
+                int outDim = base.weight().shape()[0], inDim = base.weight().shape()[1];
+                assertThat(f.info("base_model.model." + path + ".lora_A.weight").shape()).as(path).containsExactly(4L, (long) inDim);
+                assertThat(f.info("base_model.model." + path + ".lora_B.weight").shape()).as(path).containsExactly((long) outDim, 4L);
+            }
+            assertThat(f.names()).allMatch(n -> n.startsWith("base_model.model.") && !n.contains(".default."));
+            assertThat(f.metadata()).containsEntry("format", "pt");
+        }
+        ObjectNode peft = HfConfigs.readJson(Fixtures.path("tiny-llama-lora").resolve("adapter_config.json"));
+        ObjectNode ours = HfConfigs.readJson(out.resolve(PeftAdapters.CONFIG_FILE));
+        java.util.Set<String> expected = new java.util.TreeSet<>();
+        peft.fieldNames().forEachRemaining(expected::add);
+        expected.remove("auto_mapping");
+        java.util.Set<String> got = new java.util.TreeSet<>();
+        ours.fieldNames().forEachRemaining(got::add);
+        assertThat(got).isEqualTo(expected);
+        java.util.Set<String> adapterSpecific = java.util.Set.of("base_model_name_or_path", "init_lora_weights", "r",
+                "lora_alpha", "target_modules", "task_type");
+        for (String field : expected) {
+            if (!adapterSpecific.contains(field)) assertThat(ours.get(field)).as(field).isEqualTo(peft.get(field));
         }
     }
 
