@@ -25,14 +25,18 @@ def load(path):
         out[k] = np.frombuffer(d[8 + n + s:8 + n + e], dtype={"I64": np.int64, "F32": np.float32}[v["dtype"]]).reshape(v["shape"])
     return out
 
-if sys.argv[1] == "inputs":
-    c = json.load(open(sys.argv[2] + "/config.json"))
-    n, tok, size = c["image_seq_length"], c["image_token_index"], c["vision_config"]["image_size"]
-    ids = np.array([[1] + [tok] * n + [5, 17, 33, 44, 60, 2]], dtype=np.int64)
-    rng = np.random.default_rng(0)
-    save(sys.argv[3], {"input_ids": ids, "attention_mask": np.ones_like(ids), "labels": ids.copy(),
-                       "pixel_values": rng.standard_normal((1, 3, size, size)).astype(np.float32)})
-else:
-    inputs, out = load(sys.argv[2]), load(sys.argv[3])
-    inputs.update({"logits": out["logits"], "loss": out["loss"]})
-    save(sys.argv[4], inputs)
+def main():
+    if sys.argv[1] == "inputs":
+        c = json.load(open(sys.argv[2] + "/config.json"))
+        n, tok, size = c["image_seq_length"], c["image_token_index"], c["vision_config"]["image_size"]
+        ids = np.array([[1] + [tok] * n + [5, 17, 33, 44, 60, 2]], dtype=np.int64)
+        rng = np.random.default_rng(0)
+        save(sys.argv[3], {"input_ids": ids, "attention_mask": np.ones_like(ids), "labels": ids.copy(),
+                           "pixel_values": rng.standard_normal((1, 3, size, size)).astype(np.float32)})
+    else:
+        inputs, out = load(sys.argv[2]), load(sys.argv[3])
+        inputs.update({"logits": out["logits"], "loss": out["loss"]})
+        save(sys.argv[4], inputs)
+
+if __name__ == "__main__":  # mllama_adapter.py imports save/load
+    main()

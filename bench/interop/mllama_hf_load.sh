@@ -6,7 +6,9 @@
 # 2. the same, sharded (--max-shard-size 300KB: shards + index);
 # 3. a PEFT-layout LoRA adapter on the text model's self-attention, cross-attention and MLP merged in by
 #    `jtuner merge --mllama --llm-adapter`: transformers' logits and loss on the fixture's mixed batch against
-#    `jtuner forward` of the merged folder (and the merged logits must differ from the base's).
+#    `jtuner forward` of the merged folder (and the merged logits must differ from the base's);
+# 4. the whole model trained three AdamW steps from pixels by jtuner and saved in shards (MllamaTrainedSaveTest with
+#    -Djtuner.interop.out): transformers' logits and loss against jtuner's of the trained model.
 # hf_check.py (../shared/tools/hf-reference) prints OK/BAD with the relative errors and any checkpoint weight
 # that transformers left unused or had to initialise.
 set -euo pipefail
@@ -34,13 +36,15 @@ python3 "$root/bench/interop/mllama_adapter.py" "$work/adapter"
 "$root/bin/jtuner" forward --model "$work/merged" --inputs "$fx/reference.safetensors" --output "$work/jtuner.safetensors"
 python3 "$root/bench/interop/make_inputs.py" combine "$fx/reference.safetensors" "$work/jtuner.safetensors" "$work/ref.safetensors"
 $HF_PY "$tools/hf_check.py" "$work/merged" "$work/ref.safetensors" --threshold 1e-5
-python3 - "$fx/reference.safetensors" "$work/jtuner.safetensors" <<'PY'
-import sys, os; sys.path.insert(0, os.environ.get("PWD", "."))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(sys.argv[0])) if sys.argv[0] != "-" else "", ""))
-PY
 python3 -c "
 import sys; sys.path.insert(0, '$root/bench/interop')
 from make_inputs import load
 import numpy as np
 a, b = load('$fx/reference.safetensors')['logits'], load('$work/jtuner.safetensors')['logits']
 print('merged adapter changes the logits by %.3f (relative)' % (np.linalg.norm(a - b) / np.linalg.norm(a)))"
+
+echo "== the whole model trained 3 AdamW steps by jtuner (MllamaTrainedSaveTest), saved in shards; transformers vs jtuner"
+(cd "$root" && source bin/java-env && mvn -o -q -B -pl jtuner-models -am test -Dtest=MllamaTrainedSaveTest \
+  -Dsurefire.failIfNoSpecifiedTests=false -Djtuner.interop.out="$work/trained" | grep -e 'AdamW steps' -e 'interop:')
+ls "$work/trained"
+$HF_PY "$tools/hf_check.py" "$work/trained" "$work/trained.reference.safetensors" --threshold 1e-5
