@@ -59,7 +59,7 @@ final class MergeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (mllama != null) {
             int n = org.jtuner.train.convert.MllamaAdapterMerge.merge(mllama, llmAdapter, output,
-                    ShardedCheckpoint.parseSize(maxShardSize));
+                    ShardedCheckpoint.parseSize(maxShardSize), HfLlavaWriter.dtypeName(dtype));
             System.out.println("merge: wrote the Llama-3.2-Vision model with " + n + " adapted layers merged to " + output);
             return 0;
         }

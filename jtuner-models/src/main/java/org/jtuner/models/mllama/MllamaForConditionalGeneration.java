@@ -106,15 +106,28 @@ public final class MllamaForConditionalGeneration extends Module {
 
     /** {@link #save(Path)} with shards of at most {@code maxShardBytes} (and an index) past that size. */
     public void save(Path dir, long maxShardBytes) throws IOException {
+        save(dir, maxShardBytes, null);
+    }
+
+    /**
+     * {@link #save(Path, long)} with every weight stored as {@code dtype} ("F32", "BF16" or "F16"; null keeps each
+     * parameter's dtype); config.json's {@code torch_dtype} then names it, as save_pretrained writes it.
+     */
+    public void save(Path dir, long maxShardBytes, String dtype) throws IOException {
         if (visionModel == null) {
             throw new IllegalStateException("this model has no vision encoder; a saved folder would lack vision_model.*");
         }
         Files.createDirectories(dir);
-        HfConfigs.write(dir.resolve(HfConfigs.CONFIG_FILE), config.raw());
+        com.fasterxml.jackson.databind.node.ObjectNode json = config.raw();
+        if (dtype != null) json.put("torch_dtype", TORCH_DTYPES.get(dtype));
+        HfConfigs.write(dir.resolve(HfConfigs.CONFIG_FILE), json);
         ShardedCheckpoint.write(dir, WeightSaver.stateDict(this, KeyMap.identity(),
-                n -> !n.contains(".lora_A.") && !n.contains(".lora_B."), null), java.util.Map.of("format", "pt"),
+                n -> !n.contains(".lora_A.") && !n.contains(".lora_B."), dtype), java.util.Map.of("format", "pt"),
                 maxShardBytes);
     }
+
+    private static final java.util.Map<String, String> TORCH_DTYPES =
+            java.util.Map.of("F32", "float32", "BF16", "bfloat16", "F16", "float16");
 
     /**
      * The projector over the vision encoder's output [B, images, tiles, tokens, vision_output_dim]: the text model's

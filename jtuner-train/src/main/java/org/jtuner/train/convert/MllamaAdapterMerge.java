@@ -17,10 +17,15 @@ public final class MllamaAdapterMerge {
 
     /** Returns the number of merged layers. */
     public static int merge(Path base, Path adapter, Path output, long maxShardBytes) throws IOException {
+        return merge(base, adapter, output, maxShardBytes, null);
+    }
+
+    /** As {@link #merge(Path, Path, Path, long)}, the weights stored as {@code dtype} ("F32", "BF16", "F16"; null: F32). */
+    public static int merge(Path base, Path adapter, Path output, long maxShardBytes, String dtype) throws IOException {
         try (MllamaForConditionalGeneration model = MllamaForConditionalGeneration.load(base, false)) {
             if (adapter != null) PeftAdapters.load(model, adapter);
             int merged = adapter == null ? 0 : Lora.merge(model);
-            model.save(output, maxShardBytes);
+            model.save(output, maxShardBytes, dtype);
             return merged;
         }
     }
