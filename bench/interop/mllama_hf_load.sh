@@ -7,6 +7,7 @@
 # 3. a PEFT-layout LoRA adapter on the text model's self-attention, cross-attention and MLP merged in by
 #    `jtuner merge --mllama --llm-adapter`: transformers' logits and loss on the fixture's mixed batch against
 #    `jtuner forward` of the merged folder (and the merged logits must differ from the base's);
+#    The same merge with --dtype bf16 in shards (Meta's layout), against `jtuner forward` of that folder;
 # 4. the whole model trained three AdamW steps from pixels by jtuner and saved in shards (MllamaTrainedSaveTest with
 #    -Djtuner.interop.out): transformers' logits and loss against jtuner's of the trained model.
 # hf_check.py (../shared/tools/hf-reference) prints OK/BAD with the relative errors and any checkpoint weight
@@ -42,6 +43,13 @@ from make_inputs import load
 import numpy as np
 a, b = load('$fx/reference.safetensors')['logits'], load('$work/jtuner.safetensors')['logits']
 print('merged adapter changes the logits by %.3f (relative)' % (np.linalg.norm(a - b) / np.linalg.norm(a)))"
+
+echo "== the same merge as Meta publishes checkpoints (--dtype bf16, shards); transformers vs jtuner forward of it"
+"$root/bin/jtuner" merge --mllama "$fx" --llm-adapter "$work/adapter" --dtype bf16 --max-shard-size 300KB --output "$work/merged-bf16"
+ls "$work/merged-bf16"
+"$root/bin/jtuner" forward --model "$work/merged-bf16" --inputs "$fx/reference.safetensors" --output "$work/jtuner-bf16.safetensors"
+python3 "$root/bench/interop/make_inputs.py" combine "$fx/reference.safetensors" "$work/jtuner-bf16.safetensors" "$work/ref-bf16.safetensors"
+$HF_PY "$tools/hf_check.py" "$work/merged-bf16" "$work/ref-bf16.safetensors" --threshold 1e-5
 
 echo "== the whole model trained 3 AdamW steps by jtuner (MllamaTrainedSaveTest), saved in shards; transformers vs jtuner"
 (cd "$root" && source bin/java-env && mvn -o -q -B -pl jtuner-models -am test -Dtest=MllamaTrainedSaveTest \
