@@ -16,22 +16,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.jtuner.generate.Generation;
-import org.jtuner.generate.GenerationConfig;
-import org.jtuner.generate.Prompt;
-import org.jtuner.generate.TextListener;
 import org.jtuner.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -133,45 +126,6 @@ class ChatServerTest {
         return r.statusCode();
     }
 
-    // ---- a generation that waits at a gate, to hold the worker busy --------------------------------------------
-
-    /** Passes batches to the model, recording their sizes; the first batch waits until {@link #open} is called. */
-    static final class Gate implements ServedModel.BatchGeneration {
-        final List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
-        final CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
-        final AtomicBoolean first = new AtomicBoolean(true);
-        final boolean afterFirstText; // wait after the first text of the first batch, instead of before it
-
-        Gate(boolean afterFirstText) {
-            this.afterFirstText = afterFirstText;
-        }
-
-        @Override
-        public List<Generation> generate(List<Prompt> prompts, GenerationConfig config, TextListener listener) {
-            sizes.add(prompts.size());
-            boolean held = first.getAndSet(false);
-            if (held && !afterFirstText) await();
-            AtomicBoolean waited = new AtomicBoolean(!held);
-            return tiny.generator.generate(prompts, config, (row, text) -> {
-                listener.onText(row, text);
-                if (!waited.getAndSet(true)) await();
-            });
-        }
-
-        private void await() {
-            entered.countDown();
-            try {
-                if (!release.await(60, TimeUnit.SECONDS)) throw new IllegalStateException("the gate was never opened");
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        void open() {
-            release.countDown();
-        }
-    }
-
     static void eventually(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!condition.getAsBoolean()) {
@@ -217,7 +171,7 @@ class ChatServerTest {
         List<String> expected = new ArrayList<>();
         for (String q : questions) expected.add(tiny.greedy(q, List.of(image), MAX));
         String holder = tiny.greedy("hello", List.of(), MAX);
-        Gate gate = new Gate(false);
+        Gate gate = new Gate(tiny.generator, false);
         try (ChatServer s = ChatServer.start(tiny.served(gate), ServeOptions.defaults())) {
             CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> call(s, request("hello", null, MAX)));
             assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue();
@@ -241,7 +195,7 @@ class ChatServerTest {
 
     @Test
     void aFullQueueAnswers503AndTheQueuedRequestsStillComplete() throws Exception {
-        Gate gate = new Gate(false);
+        Gate gate = new Gate(tiny.generator, false);
         try (ChatServer s = ChatServer.start(tiny.served(gate), ServeOptions.defaults().withLimits(1, 1, 1 << 20))) {
             CompletableFuture<HttpResponse<String>> running = CompletableFuture.supplyAsync(() -> call(s, request("hello", null, MAX)));
             assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue();
@@ -282,7 +236,7 @@ class ChatServerTest {
     void aClientLeavingMidStreamDoesNotStopTheServer() throws Exception {
         String question = "describe the picture";
         assertThat(tiny.greedy(question, List.of(image), 40)).as("an answer with text to stream").isNotEmpty();
-        Gate gate = new Gate(true);
+        Gate gate = new Gate(tiny.generator, true);
         try (ChatServer s = ChatServer.start(tiny.served(gate), ServeOptions.defaults())) {
             byte[] body = JSON.writeValueAsBytes(request(question, image, 40).put("stream", true));
             try (Socket socket = new Socket("127.0.0.1", s.port())) {
