@@ -35,6 +35,8 @@ import org.jtuner.generate.Generation;
 public final class ChatServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PAGE = "/org/jtuner/serve/index.html";
+    /** Jetty closes a connection after this long without a byte either way (its default). */
+    static final long IDLE_TIMEOUT_MS = 30_000;
 
     private final ServedModel model;
     private final ServeOptions options;
@@ -42,10 +44,12 @@ public final class ChatServer implements AutoCloseable {
     private final GenerationQueue queue;
     private final long created = Instant.now().getEpochSecond();
     private final Javalin app;
+    private final long idleTimeoutMs;
     private final AtomicInteger clientsLeft = new AtomicInteger(); // streams whose client went away
 
-    private ChatServer(ServedModel model, ServeOptions options) {
+    private ChatServer(ServedModel model, ServeOptions options, long idleTimeoutMs) {
         this.model = model;
+        this.idleTimeoutMs = idleTimeoutMs;
         this.options = options;
         this.imageUrls = new ImageUrls(options.allowedLocalMediaPath(), options.maxRequestBytes());
         this.queue = new GenerationQueue(model.generation(), options.maxBatch(), options.maxQueue());
@@ -68,9 +72,16 @@ public final class ChatServer implements AutoCloseable {
 
     /** Starts serving {@code model} as {@code options} say; port 0 takes any free port (see {@link #port()}). */
     public static ChatServer start(ServedModel model, ServeOptions options) {
-        ChatServer s = new ChatServer(model, options);
+        return start(model, options, IDLE_TIMEOUT_MS);
+    }
+
+    static ChatServer start(ServedModel model, ServeOptions options, long idleTimeoutMs) {
+        ChatServer s = new ChatServer(model, options, idleTimeoutMs);
         try {
             s.app.start(options.host(), options.port());
+            for (var c : s.app.jettyServer().server().getConnectors()) {
+                if (c instanceof org.eclipse.jetty.server.AbstractConnector a) a.setIdleTimeout(idleTimeoutMs);
+            }
         } catch (RuntimeException e) {
             s.queue.close();
             throw new IllegalStateException("cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(), e);
@@ -177,14 +188,21 @@ public final class ChatServer implements AutoCloseable {
         try {
             OutputStream out = res.getOutputStream();
             event(out, chunk(id, now, d -> d.put("role", "assistant").put("content", ""), null));
+            long lastWrite = System.nanoTime(), keepAlive = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs / 3);
             while (true) {
                 String delta = job.text.poll(20, TimeUnit.MILLISECONDS);
                 if (delta == null && job.result.isDone()) delta = job.text.poll(); // what came before the end
                 if (delta != null) {
                     String text = delta;
                     event(out, chunk(id, now, d -> d.put("content", text), null));
+                    lastWrite = System.nanoTime();
                 } else if (job.result.isDone()) {
                     break;
+                } else if (System.nanoTime() - lastWrite > keepAlive) {
+                    // an SSE comment (clients skip it) keeps Jetty's idle timeout from closing a stream that waits its turn
+                    out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    lastWrite = System.nanoTime();
                 }
             }
             Generation g;

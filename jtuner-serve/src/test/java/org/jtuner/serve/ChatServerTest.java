@@ -105,6 +105,7 @@ class ChatServerTest {
         assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
         List<String> data = new ArrayList<>();
         for (String event : r.body().split("\n\n")) {
+            if (event.startsWith(":")) continue; // a keep-alive comment
             assertThat(event).startsWith("data: ");
             data.add(event.substring("data: ".length()));
         }
@@ -207,6 +208,22 @@ class ChatServerTest {
             gate.open();
             assertThat(running.get().statusCode()).isEqualTo(200);
             assertThat(answer(queued.get())).isEqualTo(tiny.greedy("is it red?", List.of(), MAX));
+        }
+    }
+
+    @Test
+    void aStreamThatWaitsLongerThanTheIdleTimeoutStaysOpen() throws Exception {
+        String question = "describe the picture";
+        String expected = tiny.greedy(question, List.of(image), 20);
+        Gate gate = new Gate(tiny.generator, true);
+        try (ChatServer s = ChatServer.start(tiny.served(gate), ServeOptions.defaults(), 600)) {
+            CompletableFuture<HttpResponse<String>> r = CompletableFuture.supplyAsync(() -> call(s, request(question, image, 20).put("stream", true)));
+            assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(2000); // over three idle timeouts without a token
+            gate.open();
+            List<String> finish = new ArrayList<>();
+            assertThat(streamedText(r.get(), finish)).isEqualTo(expected);
+            assertThat(r.get().body()).contains(": keep-alive");
         }
     }
 
