@@ -101,8 +101,14 @@ final class GenerationQueue implements AutoCloseable {
         return waiting.size();
     }
 
+    /** Stops the worker once its batch in progress is done (waiting at most 30 s), so the model can be closed. */
     @Override
     public void close() {
         worker.interrupt();
+        try {
+            worker.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
