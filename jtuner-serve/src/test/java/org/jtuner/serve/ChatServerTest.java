@@ -25,6 +25,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.jtuner.generate.GenerationConfig;
+import org.jtuner.generate.TextListener;
 import org.jtuner.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -315,6 +317,44 @@ class ChatServerTest {
         parts.addObject().put("type", "image_url").putObject("image_url").put("url", url);
         parts.addObject().put("type", "text").put("text", "is it red?");
         return body;
+    }
+
+    @Test
+    void aConversationSamplingSettingsAndStopStringsReachTheGenerator() throws Exception {
+        try (ChatServer s = ChatServer.start(tiny.served(), ServeOptions.defaults())) {
+            // system text, an earlier round with an image, then a follow-up: the prompt chat would build
+            ObjectNode body = JSON.createObjectNode().put("temperature", 0).put("max_tokens", MAX);
+            ArrayNode messages = body.putArray("messages");
+            messages.addObject().put("role", "system").put("content", "answer briefly");
+            ArrayNode parts = messages.addObject().put("role", "user").putArray("content");
+            parts.addObject().put("type", "image_url").putObject("image_url").put("url", dataUrl(image));
+            parts.addObject().put("type", "text").put("text", "what shape is it?");
+            messages.addObject().put("role", "assistant").put("content", "a circle");
+            messages.addObject().put("role", "user").put("content", "and its colour?");
+            var prompt = tiny.prompts.build("answer briefly", List.of(new org.jtuner.generate.PromptBuilder.Exchange("<image>\nwhat shape is it?", "a circle")),
+                    "and its colour?", List.of(tiny.pixels(image)));
+            GenerationConfig greedy = GenerationConfig.greedy(MAX, tiny.eos).withStopStrings(tiny.prompts.stopWords());
+            assertThat(answer(post(s, body, null))).isEqualTo(tiny.generator.generate(prompt, greedy, TextListener.NONE).text());
+
+            // sampling with a seed: the generator's own draw with the same settings, twice the same
+            ObjectNode sampled = request("is it red?", image, MAX).put("temperature", 0.9).put("top_p", 0.8).put("top_k", 50).put("seed", 1234);
+            var alone = tiny.prompts.build(null, List.of(), "<image>\nis it red?", List.of(tiny.pixels(image)));
+            String drawn = tiny.generator.generate(alone, new GenerationConfig(MAX, true, 0.9, 50, 0.8, 1.0, 1234, tiny.eos,
+                    tiny.prompts.stopWords()), TextListener.NONE).text();
+            assertThat(answer(post(s, sampled, null))).isEqualTo(drawn);
+            assertThat(answer(post(s, sampled, null))).isEqualTo(drawn);
+
+            // a stop string ends the answer before it, as generation ends it
+            String full = tiny.greedy("is it red?", List.of(image), MAX);
+            String stop = full.substring(full.length() / 2, full.length() / 2 + 1);
+            String cut = tiny.generator.generate(alone, greedy.withStopStrings(List.of(stop)), TextListener.NONE).text();
+            assertThat(cut).as("the stop string cuts the answer").isNotEqualTo(full);
+            ObjectNode stopped = request("is it red?", image, MAX);
+            stopped.putArray("stop").add(stop);
+            HttpResponse<String> r = post(s, stopped, null);
+            assertThat(answer(r)).isEqualTo(cut);
+            assertThat(JSON.readTree(r.body()).at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+        }
     }
 
     @Test
