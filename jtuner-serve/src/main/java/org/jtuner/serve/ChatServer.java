@@ -58,6 +58,7 @@ public final class ChatServer implements AutoCloseable {
             config.concurrency.useVirtualThreads = true;
             config.http.maxRequestSize = options.maxRequestBytes();
             config.http.compressionStrategy = CompressionStrategy.NONE; // event streams must not sit in a gzip buffer
+            config.requestLogger.http((ctx, ms) -> System.err.printf("serve: %d %s %s %.0f ms%n", ctx.statusCode(), ctx.method(), ctx.path(), ms));
             config.routes.before("/v1/*", this::authorize);
             config.routes.get("/v1/models", this::models);
             config.routes.post("/v1/chat/completions", this::chatCompletions);
@@ -263,6 +264,7 @@ public final class ChatServer implements AutoCloseable {
     }
 
     private static void error(Context ctx, ApiException e) {
+        if (e.status == 503) ctx.header("Retry-After", "1");
         ObjectNode o = JSON.createObjectNode();
         ObjectNode err = o.putObject("error").put("message", e.getMessage()).put("type", e.type);
         if (e.param != null) err.put("param", e.param);

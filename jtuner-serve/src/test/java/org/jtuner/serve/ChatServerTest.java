@@ -207,6 +207,7 @@ class ChatServerTest {
             HttpResponse<String> refused = post(s, request("one more", null, MAX), null);
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(JSON.readTree(refused.body()).at("/error/message").asText()).contains("--max-queue");
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
             gate.open();
             assertThat(running.get().statusCode()).isEqualTo(200);
             assertThat(answer(queued.get())).isEqualTo(tiny.greedy("is it red?", List.of(), MAX));
