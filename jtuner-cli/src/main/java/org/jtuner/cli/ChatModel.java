@@ -54,6 +54,21 @@ final class ChatModel implements AutoCloseable {
                 : rgb -> images.processor().preprocess(padToSquare ? images.processor().expandToSquare(rgb) : rgb);
     }
 
+    /**
+     * The model as {@code chat} and {@code serve} take it on their command lines: {@code llava} (a work dir, a LLaVA
+     * folder, or an XTuner release folder with {@code model} its base LLM and maybe {@code visualEncoder}), else
+     * {@code model}.
+     */
+    static ChatModel open(Path model, Path llava, Path visualEncoder, int visualSelectLayer, String templateName) {
+        Path dir = llava != null ? llava : model;
+        if (dir == null) throw new IllegalArgumentException("give MODEL or --llava DIR");
+        boolean release = llava != null && Files.isDirectory(llava.resolve("projector"));
+        if (visualEncoder != null && !release) {
+            throw new IllegalArgumentException("--visual-encoder goes with --llava DIR, an XTuner release folder (one with projector/)");
+        }
+        return release ? fromXtunerRelease(model, llava, visualEncoder, visualSelectLayer, templateName) : load(dir, templateName);
+    }
+
     static ChatModel load(Path dir, String templateName) {
         try {
             if (Files.isRegularFile(dir.resolve(Checkpoints.CONFIG))) return fromWorkDir(dir, templateName);

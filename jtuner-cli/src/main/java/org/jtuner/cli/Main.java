@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Train and fine-tune LLaVA-style vision-language models on the JVM.",
-        subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, TrainCommand.class, ForwardCommand.class, DatasetCommands.Log.class, DatasetCommands.Check.class, ListCfgCommand.class, CopyCfgCommand.class, TokenizeCommand.class, MergeCommand.class, ConvertCommand.class, AugmentCommand.class, ChatCommand.class, EvalCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, TrainCommand.class, ForwardCommand.class, DatasetCommands.Log.class, DatasetCommands.Check.class, ListCfgCommand.class, CopyCfgCommand.class, TokenizeCommand.class, MergeCommand.class, ConvertCommand.class, AugmentCommand.class, ChatCommand.class, EvalCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
