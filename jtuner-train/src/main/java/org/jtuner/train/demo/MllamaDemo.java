@@ -50,6 +50,8 @@ public final class MllamaDemo {
             {%- endif %}""";
 
     static final int IMAGE_SIZE = 32;
+    /** Training samples of {@code jtuner demo --mllama} unless {@code --samples} says otherwise. */
+    public static final int DEFAULT_SAMPLES = 800;
 
     /** The first and last logged mean losses of the run. */
     public record Result(double firstLoss, double lastLoss, Path workDir) {}
