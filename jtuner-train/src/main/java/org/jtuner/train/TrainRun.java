@@ -82,17 +82,8 @@ public final class TrainRun {
             out.printf("model: %,d parameters, %,d trainable%n", model.parameterCount(false), model.parameterCount(true));
             LlavaBatchSource batches = new LlavaBatchSource(data.loader(1, 0, config.train().seed(), out::println));
             try (Trainer trainer = new Trainer(config, yaml, model, batches, workDir)) {
-                if (resume != null) {
-                    Path from = "latest".equals(resume) ? trainer.checkpoints().latest() : Path.of(resume);
-                    if (from == null) {
-                        throw new IllegalArgumentException("--resume: no checkpoint in " + workDir + " to resume from");
-                    }
-                    trainer.resume(from);
-                    out.println("resumed from " + from + " at iteration " + trainer.iteration());
-                    if (trainer.iteration() >= trainer.totalIterations()) {
-                        return new Result(workDir, from, List.of(), Double.NaN, true);
-                    }
-                }
+                Path finished = resume(trainer, workDir, resume, out);
+                if (finished != null) return new Result(workDir, finished, List.of(), Double.NaN, true);
                 Evaluator evaluator = new Evaluator(model, data.tokenizer(), data.template(), data.images(),
                         config.evaluation().system(), config.evaluation().maxNewTokens());
                 List<String> answers = new ArrayList<>();
@@ -137,6 +128,19 @@ public final class TrainRun {
     }
 
     /**
+     * Continues from a checkpoint when {@code resume} asks ("latest": the work dir's newest, else a path); returns the
+     * checkpoint when the run had already finished there (nothing left to train), else null.
+     */
+    private static Path resume(Trainer trainer, Path workDir, String resume, PrintStream out) {
+        if (resume == null) return null;
+        Path from = "latest".equals(resume) ? trainer.checkpoints().latest() : Path.of(resume);
+        if (from == null) throw new IllegalArgumentException("--resume: no checkpoint in " + workDir + " to resume from");
+        trainer.resume(from);
+        out.println("resumed from " + from + " at iteration " + trainer.iteration());
+        return trainer.iteration() >= trainer.totalIterations() ? from : null;
+    }
+
+    /**
      * A Llama-3.2-Vision run ({@code model.mllama}): the same trainer, checkpoints and resume as LLaVA's, with the mllama
      * data path. Evaluation prompts need generation, which is not wired for mllama: they are refused, not skipped.
      */
@@ -162,17 +166,8 @@ public final class TrainRun {
                 MllamaMicroBatches batches = new MllamaMicroBatches(model,
                         data.loader(1, 0, config.train().seed(), pad, out::println));
                 try (Trainer trainer = new Trainer(config, yaml, model, batches, workDir)) {
-                    if (resume != null) {
-                        Path from = "latest".equals(resume) ? trainer.checkpoints().latest() : Path.of(resume);
-                        if (from == null) {
-                            throw new IllegalArgumentException("--resume: no checkpoint in " + workDir + " to resume from");
-                        }
-                        trainer.resume(from);
-                        out.println("resumed from " + from + " at iteration " + trainer.iteration());
-                        if (trainer.iteration() >= trainer.totalIterations()) {
-                            return new Result(workDir, from, List.of(), Double.NaN, true);
-                        }
-                    }
+                    Path finished = resume(trainer, workDir, resume, out);
+                    if (finished != null) return new Result(workDir, finished, List.of(), Double.NaN, true);
                     trainer.run(iteration -> {}, new TrainingProgress(config.name() == null ? "train" : config.name(), out,
                             config.logging().logSteps()));
                     if (batches.skippedSamples() > 0) out.println("skipped " + batches.skippedSamples() + " bad samples");
