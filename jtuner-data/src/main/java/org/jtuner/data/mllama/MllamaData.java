@@ -8,8 +8,10 @@ import java.util.function.Consumer;
 
 import org.jtuner.data.BatchLoader;
 import org.jtuner.data.DataConfig;
+import org.jtuner.data.ImageLoader;
 import org.jtuner.data.LlavaData;
 import org.jtuner.data.LlavaDataset;
+import org.jtuner.data.RowEncoder;
 import org.jtuner.data.TextAugmentedSamples;
 import org.jtuner.text.augment.TextAugmenter;
 import org.jtuner.text.template.ChatTemplate;
@@ -55,7 +57,31 @@ public final class MllamaData {
      * {@code image_token_index}).
      */
     public static MllamaData open(DataConfig config, Consumer<String> log) throws IOException {
-        if (!DataConfig.TOKENIZER_CHAT_TEMPLATE.equals(config.template())) {
+        Tokenizer tokenizer = Tokenizer.load(config.tokenizer());
+        MllamaRowEncoder encoder = rowEncoder(config, tokenizer);
+        if (encoder.imageTokenIndex() != config.imageTokenIndex()) {
+            throw new IllegalArgumentException("the tokenizer in " + config.tokenizer() + " has " + IMAGE_TOKEN + " as id "
+                    + encoder.imageTokenIndex() + " but the model's image_token_index (data.image_token_index) is "
+                    + config.imageTokenIndex());
+        }
+        MllamaImageProcessor processor = new MllamaImageProcessor(processorConfig(config.imageProcessor()));
+        LlavaDataset.Builder b = datasetBuilder(config, encoder, log);
+        if (config.verifyImages()) b.verifyImages(verifier(processor));
+        if (config.augment().text().enabled()) b.keepRows(true);
+        return new MllamaData(config, tokenizer, encoder.template(), encoder, processor, b.build());
+    }
+
+    /** True for a data section that encodes for mllama ({@code template: chat_template}). */
+    public static boolean isMllama(DataConfig config) {
+        return DataConfig.TOKENIZER_CHAT_TEMPLATE.equals(config.template());
+    }
+
+    /**
+     * The row encoder of an mllama data section: the tokenizer's chat template, its {@code <|image|>} id (one token per
+     * image), {@code max_length}, {@code cot_stages}.
+     */
+    public static MllamaRowEncoder rowEncoder(DataConfig config, Tokenizer tokenizer) throws IOException {
+        if (!isMllama(config)) {
             throw new IllegalArgumentException("data.template is '" + config.template() + "'; an mllama model is "
                     + "prompted through its tokenizer's chat template: set data.template: " + DataConfig.TOKENIZER_CHAT_TEMPLATE);
         }
@@ -63,30 +89,40 @@ public final class MllamaData {
             throw new IllegalArgumentException("data.pad_image_to_square is true; the mllama image processor fits each "
                     + "image to a canvas of tiles itself: set data.pad_image_to_square: false");
         }
-        Tokenizer tokenizer = Tokenizer.load(config.tokenizer());
         Path tokenizerConfig = config.tokenizer().resolve("tokenizer_config.json");
         if (!Files.isRegularFile(tokenizerConfig)) {
             throw new FileNotFoundException(tokenizerConfig + " (data.tokenizer: the folder must hold tokenizer_config.json with the chat template)");
         }
         ChatTemplate template = ChatTemplate.fromTokenizerConfig(tokenizerConfig);
-        int image = tokenizer.tokenId(IMAGE_TOKEN);
-        if (image != config.imageTokenIndex()) {
-            throw new IllegalArgumentException("the tokenizer in " + config.tokenizer() + " has " + IMAGE_TOKEN + " as id "
-                    + image + " but the model's image_token_index (data.image_token_index) is " + config.imageTokenIndex());
+        Integer image = imageId(tokenizer);
+        if (image == null) {
+            throw new IllegalArgumentException("the tokenizer in " + config.tokenizer() + " has no " + IMAGE_TOKEN
+                    + " token, which an mllama model takes for each image");
         }
-        MllamaImageProcessor processor = new MllamaImageProcessor(processorConfig(config.imageProcessor()));
-        MllamaRowEncoder encoder = new MllamaRowEncoder(new MllamaChatEncoder(tokenizer, template, image,
-                config.maxLength(), config.imageFolder()), image, config.cotStages());
-        LlavaDataset.Builder b = LlavaDataset.builder(config.files(), encoder).onBadSample(config.onBadSample())
-                .workers(config.numWorkers()).log(log);
-        if (config.verifyImages()) {
-            b.verifyImages(file -> {
-                processor.preprocess(Images.read(file));
-                return null;
-            });
+        return new MllamaRowEncoder(new MllamaChatEncoder(tokenizer, template, image, config.maxLength(), config.imageFolder()),
+                template, image, config.cotStages());
+    }
+
+    private static Integer imageId(Tokenizer tokenizer) {
+        try {
+            int id = tokenizer.tokenId(IMAGE_TOKEN);
+            return id < 0 ? null : id;
+        } catch (RuntimeException e) {
+            return null;
         }
-        if (config.augment().text().enabled()) b.keepRows(true);
-        return new MllamaData(config, tokenizer, template, encoder, processor, b.build());
+    }
+
+    /** A dataset builder over the config's files with the config's workers and {@code on_bad_sample} (the dataset tools' way in). */
+    public static LlavaDataset.Builder datasetBuilder(DataConfig config, RowEncoder encoder, Consumer<String> log) {
+        return LlavaDataset.builder(config.files(), encoder).onBadSample(config.onBadSample()).workers(config.numWorkers()).log(log);
+    }
+
+    /** An image check that decodes and tiles each image as training will. */
+    public static ImageLoader verifier(MllamaImageProcessor processor) {
+        return file -> {
+            processor.preprocess(Images.read(file));
+            return null;
+        };
     }
 
     /**

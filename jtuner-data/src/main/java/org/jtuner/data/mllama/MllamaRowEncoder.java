@@ -9,6 +9,7 @@ import org.jtuner.data.RawSample;
 import org.jtuner.data.RowEncoder;
 import org.jtuner.data.SampleEncoder;
 import org.jtuner.text.cot.CotStages;
+import org.jtuner.text.template.ChatTemplate;
 import org.jtuner.text.template.Turn;
 
 /**
@@ -18,11 +19,13 @@ import org.jtuner.text.template.Turn;
  */
 public final class MllamaRowEncoder implements RowEncoder {
     private final MllamaChatEncoder encoder;
+    private final ChatTemplate template;
     private final int imageTokenId;
     private final boolean cotStages;
 
-    public MllamaRowEncoder(MllamaChatEncoder encoder, int imageTokenId, boolean cotStages) {
+    public MllamaRowEncoder(MllamaChatEncoder encoder, ChatTemplate template, int imageTokenId, boolean cotStages) {
         this.encoder = encoder;
+        this.template = template;
         this.imageTokenId = imageTokenId;
         this.cotStages = cotStages;
     }
@@ -43,6 +46,11 @@ public final class MllamaRowEncoder implements RowEncoder {
         }
         MllamaChatEncoder.Result r = encoder.encode(row);
         return new SampleEncoder.Result(r.sample(), r.problem());
+    }
+
+    /** The chat template the rows are rendered with. */
+    public ChatTemplate template() {
+        return template;
     }
 
     @Override

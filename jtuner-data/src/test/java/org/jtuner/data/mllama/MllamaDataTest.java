@@ -145,6 +145,18 @@ class MllamaDataTest {
                 .hasMessageContaining("missing.png");
     }
 
+    /** check-dataset on an mllama data section: the stage check and the missing image, each offender named. */
+    @Test
+    void checkDatasetNamesTheOffendersOfAnMllamaSection() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        int status = org.jtuner.data.tools.CheckDataset.run(config("bad.json", ""),
+                org.jtuner.data.tools.CheckDataset.Options.DEFAULT, new java.io.PrintStream(bytes, true));
+        String out = bytes.toString();
+        assertThat(status).as(out).isEqualTo(1);
+        assertThat(out).contains("1 tokens per image").contains("bad.json").contains("gone").contains("missing.png")
+                .contains("unstaged");
+    }
+
     @Test
     void imageAugmentationReproducesPerSeedAndChangesThePixels() throws IOException {
         MllamaData plain = MllamaData.open(config("train.json", ""), s -> {});
