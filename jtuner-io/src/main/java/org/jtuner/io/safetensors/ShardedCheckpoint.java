@@ -82,12 +82,16 @@ public final class ShardedCheckpoint implements AutoCloseable {
         return openSingle(path);
     }
 
-    /** One weights file, safetensors or a PyTorch pickle, told apart by its first bytes. */
+    /**
+     * One weights file, safetensors or a PyTorch pickle, told apart by its first bytes. A safetensors header (8 bytes
+     * of length, then its JSON) can begin with the byte 0x80 that also opens a pickle: its '{' at byte 8 decides.
+     */
     public static TensorFile openFile(Path file) throws IOException {
-        byte[] head = new byte[4];
+        byte[] head = new byte[9];
         try (var in = Files.newInputStream(file)) {
-            int n = in.readNBytes(head, 0, 4);
-            if (n == 4 && TorchCheckpointFile.looksLikeTorch(java.lang.foreign.MemorySegment.ofArray(head))) {
+            int n = in.readNBytes(head, 0, 9);
+            boolean safetensorsJson = n == 9 && head[8] == '{';
+            if (n >= 4 && !safetensorsJson && TorchCheckpointFile.looksLikeTorch(java.lang.foreign.MemorySegment.ofArray(head))) {
                 return TorchCheckpointFile.open(file);
             }
         }
