@@ -17,10 +17,18 @@ import java.util.Random;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.jtuner.data.BatchLoader;
+import org.jtuner.data.DataConfig;
+import org.jtuner.data.mllama.MllamaBatch;
+import org.jtuner.data.mllama.MllamaData;
 import org.jtuner.io.safetensors.SafetensorsFile;
 import org.jtuner.models.mllama.MllamaForConditionalGeneration;
 import org.jtuner.nn.Parameter;
 import org.jtuner.tensor.DType;
+import org.jtuner.tensor.Scope;
+import org.jtuner.tensor.autograd.Autograd;
+import org.jtuner.train.convert.MllamaRunExport;
+import org.jtuner.vision.mllama.TiledImage;
 import org.jtuner.testing.Fixtures;
 import org.jtuner.train.Checkpoints;
 import org.jtuner.train.MllamaSetup;
@@ -223,6 +231,47 @@ class MllamaTrainRunTest {
                 else if (p.value().rank() >= 2) assertThat(p.value().dtype()).as(e.getKey()).isEqualTo(DType.BF16);
             }
         }
+    }
+
+    /** convert to-hf of a LoRA run: the adapters merged into a hub-layout folder that loads with the same logits. */
+    @Test
+    void aLoraRunConvertsToAFolderWithTheSameLogits(@TempDir Path tmp) throws Exception {
+        String lora = String.join("\n", "  freeze_llm: true", "  freeze_visual_encoder: true",
+                "  llm_lora: {r: 4, alpha: 8, dropout: 0.0, target_modules: all-linear}",
+                "  visual_encoder_lora: {r: 4, alpha: 8, dropout: 0.0, target_modules: all-linear}");
+        Path yaml = config(tmp, "lora", lora, "");
+        Path work = tmp.resolve("lora");
+        train(yaml, work, null, List.of("optim.epochs=2", "optim.lr=1.0e-2"));
+        Path hf = tmp.resolve("hf");
+        MllamaRunExport.writeHf(work, Long.MAX_VALUE, hf);
+        assertThat(hf.resolve("tokenizer_config.json")).exists();
+        assertThat(hf.resolve("preprocessor_config.json")).exists();
+
+        RunConfig c = RunConfig.bind(TrainRun.resolve(yaml.toString(), List.of()), "lora");
+        MllamaData data = MllamaData.open(DataConfig.fromYamlSection(TrainRun.resolve(yaml.toString(), List.of()).get("data"))
+                .withImageTokens(320, 1), s -> {});
+        MllamaBatch batch;
+        try (BatchLoader<TiledImage, MllamaBatch> loader = data.loader(1, 0, 3, 312, s -> {});
+             BatchLoader<TiledImage, MllamaBatch>.Epoch e = loader.epoch(0)) {
+            batch = e.next();
+        }
+        try (MllamaForConditionalGeneration trained = MllamaSetup.build(c.model().withPretrained(work.toString()), "fp32", new Random(0));
+             MllamaForConditionalGeneration exported = MllamaForConditionalGeneration.load(hf, false);
+             MllamaForConditionalGeneration base = MllamaForConditionalGeneration.load(model, false);
+             Scope s = Scope.open(); AutoCloseable ng = Autograd.noGrad()) {
+            assertThat(exported.namedParameters().keySet()).noneMatch(n -> n.contains("lora_"));
+            MllamaBatch.Tensors t = batch.toTensors();
+            float[] a = logits(trained, t), b = logits(exported, t), original = logits(base, t);
+            double err = relativeDifference(b, a);
+            System.out.printf("convert to-hf of a LoRA run: merged folder vs adapters + base logits rel err %.3g%n", err);
+            assertThat(err).isLessThan(1e-5);
+            assertThat(relativeDifference(original, a)).as("the adapters changed the model").isGreaterThan(1e-3);
+        }
+    }
+
+    private static float[] logits(MllamaForConditionalGeneration m, MllamaBatch.Tensors t) {
+        return m.forward(t.inputIds(), t.attentionMask(), t.pixelValues(), t.aspectRatioIds(), t.aspectRatioMask(),
+                t.crossAttentionMask()).toFloatArray();
     }
 
     /** Each part trains with its own gates: the LLM's cross-attention gates, the vision model's tile and layer gates. */
