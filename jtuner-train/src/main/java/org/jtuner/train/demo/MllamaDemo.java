@@ -102,7 +102,7 @@ public final class MllamaDemo {
 
     /**
      * The demo's model: text hidden 96, 4 layers of which 1 and 3 are gated cross-attention layers, vocab = the
-     * tokenizer's text ids; vision 32-pixel tiles of 8-pixel patches (16 + CLS tokens), hidden 32, 3 local and 2 global
+     * tokenizer's text ids, Llama 3's rope scaling; vision 32-pixel tiles of 8-pixel patches (16 + CLS tokens), hidden 32, 3 local and 2 global
      * layers, intermediate layers 1 and 2 (vision_output_dim 96); fresh weights as transformers initialises them.
      */
     static void writeModel(Path dir, SpecialIds ids) throws IOException {
@@ -115,6 +115,9 @@ public final class MllamaDemo {
                 .put("initializer_range", 0.06).put("bos_token_id", ids.begin()).put("eos_token_id", ids.eot())
                 .put("pad_token_id", ids.pad()).put("use_cache", false);
         t.putArray("cross_attention_layers").add(1).add(3);
+        // Llama 3.2's rope scaling (transformers 4.47.1 needs rope_scaling in an mllama text config)
+        t.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 8.0).put("low_freq_factor", 1.0)
+                .put("high_freq_factor", 4.0).put("original_max_position_embeddings", 64);
         ObjectNode v = c.putObject("vision_config").put("model_type", "mllama_vision_model").put("image_size", IMAGE_SIZE)
                 .put("patch_size", 8).put("hidden_size", 32).put("intermediate_size", 64).put("attention_heads", 4)
                 .put("num_hidden_layers", 3).put("num_global_layers", 2).put("vision_output_dim", 96)
