@@ -80,6 +80,18 @@ class MllamaTrainRunTest {
                    {"from": "human", "value": "<image>\\nwhat color is it?"}, {"from": "gpt", "value": "blue"}]}
                 ]
                 """);
+        String cot = "<SUMMARY>what color</SUMMARY><CAPTION>it is</CAPTION><REASONING>it is red</REASONING><CONCLUSION>red</CONCLUSION>";
+        Files.writeString(data.resolve("cot.json"), """
+                [
+                 {"id": "c1", "image": "a.png", "conversations": [
+                   {"from": "human", "value": "<image>\\nwhat color is it?"}, {"from": "gpt", "value": "%s"}]},
+                 {"id": "c2", "conversations": [{"from": "human", "value": "what is it?"}, {"from": "gpt", "value": "%s"}]},
+                 {"id": "c3", "image": ["wide_150x60.png", "tall_25x90.png"], "conversations": [
+                   {"from": "human", "value": "<image><image>\\nwhat is it?"}, {"from": "gpt", "value": "%s"}]},
+                 {"id": "c4", "image": "square_64x64.png", "conversations": [
+                   {"from": "human", "value": "<image>\\nwhat color is it?"}, {"from": "gpt", "value": "%s"}]}
+                ]
+                """.formatted(cot, cot, cot, cot));
     }
 
     /** A run config over the test's model and data: one batch of all four samples per epoch. */
@@ -272,6 +284,34 @@ class MllamaTrainRunTest {
     private static float[] logits(MllamaForConditionalGeneration m, MllamaBatch.Tensors t) {
         return m.forward(t.inputIds(), t.attentionMask(), t.pixelValues(), t.aspectRatioIds(), t.aspectRatioMask(),
                 t.crossAttentionMask()).toFloatArray();
+    }
+
+    /**
+     * The LLaVA-CoT built-ins for Llama-3.2-11B-Vision-Instruct run as they are on tiny-mllama, only paths and sizes
+     * overridden: stage 1 (projector; cot_stages, image augmentation, warm-up + linear decay, bf16, activation
+     * checkpointing, accumulation) and stage 2 (everything) from stage 1's work dir.
+     */
+    @Test
+    void theLlavaCotRecipeRunsOnTinyMllama(@TempDir Path tmp) throws IOException {
+        List<String> small = List.of("model.mllama=" + model, "data.files=[" + data.resolve("cot.json") + "]",
+                "data.image_folder=" + data, "data.per_device_batch_size=2", "data.num_workers=1", "data.max_length=96",
+                "optim.accumulative_counts=2", "optim.epochs=1", "evaluation.freq=100000");
+        Path stage1 = tmp.resolve("stage1");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(log, true)) {
+            TrainRun.run(TrainRun.resolve("llava_cot_llama3_2_11b_vision_instruct_stage1_projector", small), stage1, null, out);
+            List<String> two = new ArrayList<>(small);
+            two.add("model.pretrained_pth=" + stage1);
+            TrainRun.Result r = TrainRun.run(TrainRun.resolve("llava_cot_llama3_2_11b_vision_instruct_stage2_full", two),
+                    tmp.resolve("stage2"), null, out);
+            assertThat(r.lastLoss()).isFinite();
+        }
+        System.out.print(log);
+        assertThat(log.toString()).contains("4 samples");
+        assertThat(tensors(stage1.resolve("iter_2").resolve(Checkpoints.WEIGHTS)))
+                .containsOnlyKeys("multi_modal_projector.weight", "multi_modal_projector.bias");
+        assertThat(tensors(tmp.resolve("stage2").resolve("iter_2").resolve(Checkpoints.WEIGHTS)))
+                .containsKeys("vision_model.patch_embedding.weight", "language_model.model.layers.2.cross_attn_attn_gate");
     }
 
     /** Each part trains with its own gates: the LLM's cross-attention gates, the vision model's tile and layer gates. */
