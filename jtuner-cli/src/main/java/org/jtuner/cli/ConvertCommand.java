@@ -61,6 +61,15 @@ final class ConvertCommand implements Runnable {
         public Integer call() throws Exception {
             String d = org.jtuner.train.convert.HfLlavaWriter.dtypeName(dtype);
             long shard = org.jtuner.io.safetensors.ShardedCheckpoint.parseSize(maxShardSize);
+            if (org.jtuner.train.convert.MllamaRunExport.isMllamaRun(run)) {
+                // a Llama-3.2-Vision run: the hub layout of MllamaForConditionalGeneration, in F32
+                if (!"F32".equals(d)) {
+                    throw new IllegalArgumentException("--dtype " + dtype + ": an mllama run is written in f32 (leave --dtype out)");
+                }
+                Path from = org.jtuner.train.convert.MllamaRunExport.writeHf(run, shard, output);
+                System.out.println("convert: " + from + " written as a Llama-3.2-Vision folder to " + output);
+                return 0;
+            }
             try (org.jtuner.train.convert.RunExport export = org.jtuner.train.convert.RunExport.open(run)) {
                 export.writeHf(d, shard, output);
                 System.out.println("convert: " + export.checkpoint() + " written as a llava-hf folder to " + output);

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 
 import org.jtuner.train.demo.CotDemo;
 import org.jtuner.train.demo.Demo;
+import org.jtuner.train.demo.MllamaDemo;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,12 +30,21 @@ final class DemoCommand implements Callable<Integer> {
             + "reports answer accuracy and structure validity.")
     boolean cot;
 
+    @Option(names = "--mllama", description = "A tiny Llama-3.2-Vision (tiled vision encoder, gated cross-attention) made "
+            + "from nothing and trained on the demo's data with the demo_mllama recipe; reports the falling loss.")
+    boolean mllama;
+
     @Option(names = "--no-augment", description = "With --cot: train without the recipe's augmentation.")
     boolean noAugment;
 
     @Override
     public Integer call() {
         if (noAugment && !cot) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--no-augment needs --cot");
+        if (mllama && cot) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--mllama and --cot are separate demos");
+        if (mllama) {
+            MllamaDemo.run(workDir, samples == 4000 ? MllamaDemo.DEFAULT_SAMPLES : samples, java.util.List.of(), System.out);
+            return 0;
+        }
         if (cot) {
             CotDemo.run(workDir, samples, heldOut, !noAugment, null, System.out);
             return 0;

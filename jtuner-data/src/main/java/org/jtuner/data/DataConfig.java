@@ -29,7 +29,7 @@ import org.jtuner.text.template.PromptTemplates;
  * data:
  *   files: [llava_v1_5_mix665k.json]   # .json (a list) or .jsonl; several are concatenated in order
  *   image_folder: data/llava_images      # image paths in the rows are relative to it
- *   template: vicuna                     # a built-in prompt template (XTuner's PROMPT_TEMPLATE names)
+ *   template: vicuna                     # a built-in prompt template (XTuner's PROMPT_TEMPLATE names), or chat_template
  *   max_length: 2048                     # counts the expanded image tokens
  *   pad_image_to_square: true            # LLaVA's expand2square with the processor's mean colour
  *   tokenizer: models/vicuna-7b-v1.5     # a folder with tokenizer.json (and tokenizer_config.json)
@@ -67,6 +67,8 @@ public record DataConfig(
     public static final int DEFAULT_IMAGE_SEQ_LENGTH = 576;
     public static final int DEFAULT_BATCH_SIZE = 16;
     public static final int DEFAULT_NUM_WORKERS = 4;
+    /** {@code template: chat_template}: the tokenizer's own Jinja chat template (mllama models take only this). */
+    public static final String TOKENIZER_CHAT_TEMPLATE = "chat_template";
 
     /** The keys of the {@code data} mapping. */
     public static final Set<String> KEYS = Set.of("files", "image_folder", "template", "max_length", "pad_image_to_square",
@@ -112,10 +114,11 @@ public record DataConfig(
     public static DataConfig fromYamlSection(JsonNode data) {
         ConfigNode n = ConfigNode.of(data, "data", KEYS);
         String template = n.requiredString("template");
-        if (!PromptTemplates.names().contains(template)) {
+        if (!PromptTemplates.names().contains(template) && !template.equals(TOKENIZER_CHAT_TEMPLATE)) {
             String near = Suggestions.nearest(template, PromptTemplates.names());
             throw new ConfigException("data.template", "unknown prompt template '" + template + "'"
-                    + (near != null ? "; did you mean '" + near + "'?" : "") + " (built in: " + String.join(", ", PromptTemplates.names()) + ")");
+                    + (near != null ? "; did you mean '" + near + "'?" : "") + " (built in: " + String.join(", ", PromptTemplates.names())
+                    + "; or " + TOKENIZER_CHAT_TEMPLATE + " for the tokenizer's own)");
         }
         try {
             return new DataConfig(

@@ -80,6 +80,11 @@ public final class LlavaData {
      * passes the seed all ranks share: rank 0's, broadcast).
      */
     public Sampler sampler(int worldSize, int rank, long seed) {
+        return sampler(config, dataset, worldSize, rank, seed);
+    }
+
+    /** The sampler {@code config} names over {@code dataset}, for rank {@code rank} (every model family's). */
+    public static Sampler sampler(DataConfig config, LlavaDataset dataset, int worldSize, int rank, long seed) {
         long s = config.sampler().seed() != null ? config.sampler().seed() : seed;
         return switch (config.sampler().type()) {
             case LENGTH_GROUPED -> new LengthGroupedSampler(dataset.modalityLengths(), config.perDeviceBatchSize(), worldSize, rank,

@@ -39,7 +39,8 @@ public final class LlavaDataset {
         this.imageSeqLength = imageSeqLength;
     }
 
-    public static Builder builder(List<Path> files, SampleEncoder encoder) {
+    /** A builder encoding rows with {@code encoder} (LLaVA's {@link SampleEncoder}, or another family's). */
+    public static Builder builder(List<Path> files, RowEncoder encoder) {
         return new Builder(files, encoder);
     }
 
@@ -101,7 +102,7 @@ public final class LlavaDataset {
         private static final int CHUNK = 1024;
 
         private final List<Path> files;
-        private final SampleEncoder encoder;
+        private final RowEncoder encoder;
         private OnBadSample onBadSample = OnBadSample.FAIL;
         private ImageLoader verifier;
         private int workers;
@@ -110,7 +111,7 @@ public final class LlavaDataset {
         private int limit = Integer.MAX_VALUE;
         private boolean keepRows;
 
-        private Builder(List<Path> files, SampleEncoder encoder) {
+        private Builder(List<Path> files, RowEncoder encoder) {
             this.files = List.copyOf(files);
             this.encoder = Objects.requireNonNull(encoder, "encoder");
         }
@@ -256,7 +257,7 @@ public final class LlavaDataset {
         private Outcome process(Object item) {
             if (item instanceof Problem p) return new Outcome(null, List.of(p));
             RawSample row = (RawSample) item;
-            SampleEncoder.Packed r = encoder.encodePacked(row);
+            SampleEncoder.Packed r = encoder instanceof SampleEncoder llava ? llava.encodePacked(row) : packed(encoder.encode(row));
             if (r.sample() == null) return new Outcome(null, List.of(r.problem()));
             List<Problem> problems = new ArrayList<>(2);
             if (r.problem() != null) problems.add(r.problem());
@@ -268,6 +269,10 @@ public final class LlavaDataset {
                 }
             }
             return new Outcome(r.sample(), problems, row);
+        }
+
+        private SampleEncoder.Packed packed(SampleEncoder.Result r) {
+            return new SampleEncoder.Packed(r.sample() == null ? null : PackedSample.pack(r.sample(), encoder.imageSeqLength()), r.problem());
         }
 
         private Problem checkImage(SourceRef source, Path image) {

@@ -25,6 +25,23 @@ record PackedSample(SourceRef source, int[] packed, List<Path> images, int lengt
         return hasImages() ? length : -length;
     }
 
+    /** The packed form of an encoded sample whose images are runs of {@code imageSeqLength} image tokens. */
+    static PackedSample pack(EncodedSample s, int imageSeqLength) {
+        IntBuffer p = new IntBuffer(s.length());
+        int[] ids = s.inputIds(), labels = s.labels(), starts = s.imagePositions();
+        int image = 0;
+        for (int i = 0; i < ids.length; i++) {
+            if (image < starts.length && starts[image] == i) {
+                p.add(IMAGE);
+                i += imageSeqLength - 1;
+                image++;
+            } else {
+                p.add(labels[i] == EncodedSample.IGNORE_INDEX ? ids[i] : trained(ids[i]));
+            }
+        }
+        return new PackedSample(s.source(), p.toArray(p.size()), s.images(), s.length(), s.truncated());
+    }
+
     EncodedSample unpack(int imageTokenIndex, int imageSeqLength) {
         int[] ids = new int[length];
         int[] labels = new int[length];

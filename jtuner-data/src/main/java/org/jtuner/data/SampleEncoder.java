@@ -31,7 +31,7 @@ import org.jtuner.text.tokenizer.Tokenizer;
  * BOS and EOS follow XTuner's {@code get_bos_eos_token_ids}: the tokenizer's {@code bos_token} and
  * {@code eos_token}, and no BOS for Qwen tokenizers. Thread-safe.
  */
-public final class SampleEncoder {
+public final class SampleEncoder implements RowEncoder {
     private static final Set<String> NO_BOS_CLASSES = Set.of("QWenTokenizer", "Qwen2Tokenizer", "Qwen2TokenizerFast");
 
     private final Tokenizer tokenizer;
@@ -110,16 +110,19 @@ public final class SampleEncoder {
     }
 
     /** Maps, formats and encodes one row. */
+    @Override
     public Result encode(RawSample row) {
         Packed r = encodePacked(row);
         return new Result(r.sample == null ? null : r.sample.unpack(imageTokenIndex, imageSeqLength), r.problem);
     }
 
-    int imageTokenIndex() {
+    @Override
+    public int imageTokenIndex() {
         return imageTokenIndex;
     }
 
-    int imageSeqLength() {
+    @Override
+    public int imageSeqLength() {
         return imageSeqLength;
     }
 

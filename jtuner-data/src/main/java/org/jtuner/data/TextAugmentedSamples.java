@@ -16,11 +16,11 @@ import org.jtuner.vision.augment.AugmentSeed;
  */
 public final class TextAugmentedSamples {
     private final LlavaDataset dataset;
-    private final SampleEncoder encoder;
+    private final RowEncoder encoder;
     private final TextAugmenter augmenter;
     private final long seed;
 
-    public TextAugmentedSamples(LlavaDataset dataset, SampleEncoder encoder, TextAugmenter augmenter, long seed) {
+    public TextAugmentedSamples(LlavaDataset dataset, RowEncoder encoder, TextAugmenter augmenter, long seed) {
         if (!dataset.hasRows()) throw new IllegalArgumentException("text augmentation needs a dataset built with keepRows(true)");
         this.dataset = dataset;
         this.encoder = encoder;

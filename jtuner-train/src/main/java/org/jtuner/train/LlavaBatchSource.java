@@ -3,46 +3,31 @@ package org.jtuner.train;
 import org.jtuner.data.Batch;
 import org.jtuner.data.DataLoader;
 
-/**
- * The trainer's batches from the data layer's prefetching loader: iteration i is step i % perEpoch of epoch
- * i / perEpoch. Consecutive iterations stream from one open epoch; a jump (a resume) reopens the epoch at the step.
- */
+/** The trainer's LLaVA batches from the data layer's prefetching loader, by global iteration ({@link LoaderIterations}). */
 public final class LlavaBatchSource implements BatchSource {
-    private final DataLoader loader;
-    private final long perEpoch;
-    private DataLoader.Epoch current;
-    private long next = -1;
+    private final LoaderIterations<Batch> iterations;
 
     public LlavaBatchSource(DataLoader loader) {
-        this.loader = loader;
-        this.perEpoch = loader.batchesPerEpoch();
-        if (perEpoch == 0) throw new IllegalArgumentException("the dataset gives no batch: no usable sample");
+        this.iterations = new LoaderIterations<>(loader);
     }
 
     @Override
     public long batchesPerEpoch() {
-        return perEpoch;
+        return iterations.batchesPerEpoch();
     }
 
     @Override
     public Batch batch(long iteration) {
-        int epoch = (int) (iteration / perEpoch), step = (int) (iteration % perEpoch);
-        if (current == null || iteration != next || !current.hasNext()) {
-            if (current != null) current.close();
-            current = loader.epoch(epoch, step);
-        }
-        next = iteration + 1;
-        return current.next();
+        return iterations.batch(iteration);
     }
 
     @Override
     public long skippedSamples() {
-        return loader.skipped();
+        return iterations.skipped();
     }
 
     @Override
     public void close() {
-        if (current != null) current.close();
-        loader.close();
+        iterations.close();
     }
 }

@@ -13,9 +13,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
+import org.jtuner.data.Collator;
 import org.jtuner.data.DataConfig;
 import org.jtuner.data.LlavaData;
+import org.jtuner.data.mllama.MllamaData;
 import org.jtuner.models.llava.LlavaForConditionalGeneration;
+import org.jtuner.models.mllama.MllamaConfig;
+import org.jtuner.models.mllama.MllamaForConditionalGeneration;
 import org.jtuner.train.config.ConfigFiles;
 import org.jtuner.train.config.RunConfig;
 import org.jtuner.train.cot.CotBenchmark;
@@ -37,8 +41,13 @@ public final class TrainRun {
         ObjectNode data = tree.has("data") && tree.get("data").isObject() ? (ObjectNode) tree.get("data") : tree.putObject("data");
         if (!data.hasNonNull("tokenizer")) {
             var model = tree.path("model");
-            String dir = model.hasNonNull("llm") ? model.get("llm").asText() : model.path("llava").asText(null);
+            String dir = model.hasNonNull("llm") ? model.get("llm").asText()
+                    : model.hasNonNull("mllama") ? model.get("mllama").asText() : model.path("llava").asText(null);
             if (dir != null) data.set("tokenizer", TextNode.valueOf(dir));
+        }
+        if (tree.path("model").hasNonNull("mllama") && !data.hasNonNull("image_processor")) {
+            // a Llama-3.2-Vision folder holds its preprocessor_config.json
+            data.set("image_processor", tree.get("model").get("mllama"));
         }
         if (!tree.hasNonNull("name")) {
             String base = Path.of(config).getFileName().toString().replaceFirst("\\.ya?ml$", "");
@@ -54,6 +63,7 @@ public final class TrainRun {
         String where = "config " + tree.path("name").asText();
         RunConfig config = RunConfig.bind(tree, where);
         DataConfig dataConfig = DataConfig.fromYamlSection(tree.get("data"));
+        if (config.model().mllama() != null) return runMllama(tree, config, dataConfig, workDir, resume, out);
         try {
             Files.createDirectories(workDir);
             String yaml = ConfigFiles.YAML.writerWithDefaultPrettyPrinter().writeValueAsString(tree);
@@ -72,17 +82,8 @@ public final class TrainRun {
             out.printf("model: %,d parameters, %,d trainable%n", model.parameterCount(false), model.parameterCount(true));
             LlavaBatchSource batches = new LlavaBatchSource(data.loader(1, 0, config.train().seed(), out::println));
             try (Trainer trainer = new Trainer(config, yaml, model, batches, workDir)) {
-                if (resume != null) {
-                    Path from = "latest".equals(resume) ? trainer.checkpoints().latest() : Path.of(resume);
-                    if (from == null) {
-                        throw new IllegalArgumentException("--resume: no checkpoint in " + workDir + " to resume from");
-                    }
-                    trainer.resume(from);
-                    out.println("resumed from " + from + " at iteration " + trainer.iteration());
-                    if (trainer.iteration() >= trainer.totalIterations()) {
-                        return new Result(workDir, from, List.of(), Double.NaN, true);
-                    }
-                }
+                Path finished = resume(trainer, workDir, resume, out);
+                if (finished != null) return new Result(workDir, finished, List.of(), Double.NaN, true);
                 Evaluator evaluator = new Evaluator(model, data.tokenizer(), data.template(), data.images(),
                         config.evaluation().system(), config.evaluation().maxNewTokens());
                 List<String> answers = new ArrayList<>();
@@ -118,6 +119,60 @@ public final class TrainRun {
                 if (batches.skippedSamples() > 0) out.println("skipped " + batches.skippedSamples() + " bad samples");
                 return new Result(workDir, trainer.checkpoints().latest(), List.copyOf(answers), trainer.lastLoggedLoss(),
                         false);
+            } finally {
+                model.close();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Continues from a checkpoint when {@code resume} asks ("latest": the work dir's newest, else a path); returns the
+     * checkpoint when the run had already finished there (nothing left to train), else null.
+     */
+    private static Path resume(Trainer trainer, Path workDir, String resume, PrintStream out) {
+        if (resume == null) return null;
+        Path from = "latest".equals(resume) ? trainer.checkpoints().latest() : Path.of(resume);
+        if (from == null) throw new IllegalArgumentException("--resume: no checkpoint in " + workDir + " to resume from");
+        trainer.resume(from);
+        out.println("resumed from " + from + " at iteration " + trainer.iteration());
+        return trainer.iteration() >= trainer.totalIterations() ? from : null;
+    }
+
+    /**
+     * A Llama-3.2-Vision run ({@code model.mllama}): the same trainer, checkpoints and resume as LLaVA's, with the mllama
+     * data path. Evaluation prompts need generation, which is not wired for mllama: they are refused, not skipped.
+     */
+    private static Result runMllama(ObjectNode tree, RunConfig config, DataConfig dataConfig, Path workDir, String resume,
+                                    PrintStream out) {
+        if (!config.evaluation().prompts().isEmpty() || !config.evaluation().cotBenchmarks().isEmpty()) {
+            throw new IllegalArgumentException("evaluation.prompts and evaluation.cot_benchmarks need generation, which "
+                    + "jtuner does not run for mllama models yet: set evaluation.prompts: [] and evaluation.cot_benchmarks: []");
+        }
+        try {
+            Files.createDirectories(workDir);
+            String yaml = ConfigFiles.YAML.writerWithDefaultPrettyPrinter().writeValueAsString(tree);
+            Files.writeString(workDir.resolve("config.yaml"), yaml);
+            MllamaForConditionalGeneration model = MllamaSetup.build(config.model(), config.train().precision(),
+                    new Random(config.train().seed()));
+            try {
+                MllamaConfig mc = model.config();
+                // the model's image_token_index is <|image|>'s id, one token per image
+                MllamaData data = MllamaData.open(dataConfig.withImageTokens(mc.imageTokenIndex(), 1), out::println);
+                if (config.train().activationCheckpointing()) MllamaSetup.setActivationCheckpointing(model, true);
+                out.printf("model: %,d parameters, %,d trainable%n", model.parameterCount(false), model.parameterCount(true));
+                int pad = mc.textConfig().llama().padTokenId().orElse(Collator.DEFAULT_PAD_TOKEN_ID);
+                MllamaMicroBatches batches = new MllamaMicroBatches(model,
+                        data.loader(1, 0, config.train().seed(), pad, out::println));
+                try (Trainer trainer = new Trainer(config, yaml, model, batches, workDir)) {
+                    Path finished = resume(trainer, workDir, resume, out);
+                    if (finished != null) return new Result(workDir, finished, List.of(), Double.NaN, true);
+                    trainer.run(iteration -> {}, new TrainingProgress(config.name() == null ? "train" : config.name(), out,
+                            config.logging().logSteps()));
+                    if (batches.skippedSamples() > 0) out.println("skipped " + batches.skippedSamples() + " bad samples");
+                    return new Result(workDir, trainer.checkpoints().latest(), List.of(), trainer.lastLoggedLoss(), false);
+                }
             } finally {
                 model.close();
             }

@@ -12,7 +12,6 @@ import java.util.function.LongConsumer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.jtuner.data.Batch;
 import org.jtuner.io.safetensors.SafetensorsFile;
 import org.jtuner.models.llava.LlavaForConditionalGeneration;
 import org.jtuner.nn.Linear;
@@ -48,8 +47,8 @@ public final class Trainer implements AutoCloseable {
 
     private final RunConfig config;
     private final String resolvedYaml;
-    private final LlavaForConditionalGeneration model;
-    private final BatchSource data;
+    private final Module model;
+    private final MicroBatches data;
     private final Path workDir;
     private final Map<String, Parameter> trainable = new LinkedHashMap<>();
     private final AdamW optimizer;
@@ -60,8 +59,14 @@ public final class Trainer implements AutoCloseable {
     private double lastGradNorm = Double.NaN;
     private double lastLoggedLoss = Double.NaN;
 
+    /** A LLaVA run: {@code data}'s batches through {@code model}. */
     public Trainer(RunConfig config, String resolvedYaml, LlavaForConditionalGeneration model, BatchSource data,
                    Path workDir) {
+        this(config, resolvedYaml, model, new LlavaMicroBatches(model, data), workDir);
+    }
+
+    /** Any model family's run: {@code model}'s trainable parameters, {@code data}'s losses. */
+    public Trainer(RunConfig config, String resolvedYaml, Module model, MicroBatches data, Path workDir) {
         this.config = config;
         this.resolvedYaml = resolvedYaml;
         this.model = model;
@@ -96,7 +101,7 @@ public final class Trainer implements AutoCloseable {
         return trainable;
     }
 
-    public LlavaForConditionalGeneration model() {
+    public Module model() {
         return model;
     }
 
@@ -104,19 +109,19 @@ public final class Trainer implements AutoCloseable {
     public StepReport step() {
         long started = System.nanoTime();
         long it = iteration;
-        Batch b = data.batch(it);
         int accumulate = config.optim().accumulativeCounts();
         double loss;
+        long tokens;
         model.train(true);
-        if (b.isEmpty()) {
-            // Every sample of this batch was skipped as bad: nothing to learn, but the iteration still counts.
-            iteration++;
-            return new StepReport(it + 1, Double.NaN, Double.NaN, schedule.lr(it), false, 0, seconds(started));
-        }
         try (Scope s = Scope.open()) {
-            Batch.Tensors t = b.toTensors();
-            Tensor logits = model.forward(t.inputIds(), t.attentionMask(), t.pixelValues());
-            Tensor l = LlavaForConditionalGeneration.loss(logits, t.labels());
+            MicroBatches.Forward f = data.forward(it);
+            if (f == null) {
+                // Every sample of this batch was skipped as bad: nothing to learn, but the iteration still counts.
+                iteration++;
+                return new StepReport(it + 1, Double.NaN, Double.NaN, schedule.lr(it), false, 0, seconds(started));
+            }
+            Tensor l = f.loss();
+            tokens = f.tokens();
             loss = l.item();
             // A batch that reaches no trainable weight (text only while only the projector trains) has no gradient.
             if (Double.isFinite(loss) && l.requiresGrad()) {
@@ -135,14 +140,14 @@ public final class Trainer implements AutoCloseable {
                         + (last == null ? "No checkpoint was saved yet." : "Last good checkpoint: " + last)
                         + " (set train.on_nan: skip to skip such steps instead)");
             }
-            return new StepReport(it + 1, loss, Double.NaN, lr, false, b.tokens(), seconds(started));
+            return new StepReport(it + 1, loss, Double.NaN, lr, false, tokens, seconds(started));
         }
         if (stepNow) {
             lastGradNorm = GradClip.clip(trainable.values(), config.optim().maxNorm());
             optimizer.step(lr);
             optimizer.zeroGrad();
         }
-        return new StepReport(it + 1, loss, stepNow ? lastGradNorm : Double.NaN, lr, stepNow, b.tokens(),
+        return new StepReport(it + 1, loss, stepNow ? lastGradNorm : Double.NaN, lr, stepNow, tokens,
                 seconds(started));
     }
 

@@ -11,6 +11,8 @@ import org.jtuner.data.DatasetReport;
 import org.jtuner.data.ImageLoader;
 import org.jtuner.data.LlavaData;
 import org.jtuner.data.LlavaDataset;
+import org.jtuner.data.mllama.MllamaData;
+import org.jtuner.vision.mllama.MllamaImageProcessor;
 import org.jtuner.data.OnBadSample;
 import org.jtuner.data.Problem;
 import org.jtuner.data.ProblemKind;
@@ -51,7 +53,9 @@ public final class CheckDataset {
             return 2;
         }
         try {
-            images = ClipImageLoader.fromConfig(config);
+            images = MllamaData.isMllama(config)
+                    ? MllamaData.verifier(new MllamaImageProcessor(MllamaData.processorConfig(config.imageProcessor())))
+                    : ClipImageLoader.fromConfig(config);
         } catch (IOException | RuntimeException e) {
             out.println("error: cannot load the image processor " + config.imageProcessor() + ": " + e.getMessage());
             return 2;
@@ -63,8 +67,10 @@ public final class CheckDataset {
     public static int run(DataConfig config, Tokenizer tokenizer, ImageLoader images, Options options, PrintStream out) {
         LlavaDataset dataset;
         try {
-            LlavaData.Parts parts = LlavaData.parts(config.withOnBadSample(OnBadSample.SKIP), tokenizer, images);
-            LlavaDataset.Builder b = parts.datasetBuilder(line -> {});
+            DataConfig skip = config.withOnBadSample(OnBadSample.SKIP);
+            LlavaDataset.Builder b = MllamaData.isMllama(config)
+                    ? MllamaData.datasetBuilder(skip, MllamaData.rowEncoder(skip, tokenizer), line -> {})
+                    : LlavaData.parts(skip, tokenizer, images).datasetBuilder(line -> {});
             b.verifyImages(options.decodeImages() ? images : null);
             dataset = b.build();
         } catch (IOException | BadSampleException | IllegalArgumentException e) {
@@ -73,8 +79,8 @@ public final class CheckDataset {
         }
         DatasetReport r = dataset.report();
         out.println("check-dataset: " + String.join(", ", config.files().stream().map(Object::toString).toList()));
-        out.println("  template " + config.template() + ", max_length " + config.maxLength() + ", " + config.imageSeqLength()
-                + " tokens per image" + (options.decodeImages() ? ", images decoded" : ", images checked for existence only"));
+        out.println("  template " + config.template() + ", max_length " + config.maxLength() + ", "
+                + (MllamaData.isMllama(config) ? 1 : config.imageSeqLength()) + " tokens per image" + (options.decodeImages() ? ", images decoded" : ", images checked for existence only"));
         out.printf("  rows:        %d%n", r.rows());
         out.printf("  samples:     %d (%d with images, %d of them multi-image; %d text-only)%n", r.kept(), r.withImages(), r.multiImage(), r.textOnly());
         out.printf("  images:      %d%n", r.images());

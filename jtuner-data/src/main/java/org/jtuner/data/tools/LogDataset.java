@@ -10,6 +10,7 @@ import org.jtuner.data.EncodedSample;
 import org.jtuner.data.ImageLoader;
 import org.jtuner.data.LlavaData;
 import org.jtuner.data.LlavaDataset;
+import org.jtuner.data.mllama.MllamaData;
 import org.jtuner.data.OnBadSample;
 import org.jtuner.text.tokenizer.Tokenizer;
 import org.jtuner.vision.ImageReadException;
@@ -56,9 +57,12 @@ public final class LogDataset {
         };
         LlavaDataset dataset;
         try {
-            LlavaData.Parts parts = LlavaData.parts(config.withOnBadSample(OnBadSample.SKIP), tokenizer, noImages);
-            dataset = parts.datasetBuilder(line -> { if (line.startsWith("skipped")) out.println(line); })
-                    .verifyImages(null).limit(options.count()).build();
+            DataConfig skip = config.withOnBadSample(OnBadSample.SKIP);
+            java.util.function.Consumer<String> log = line -> { if (line.startsWith("skipped")) out.println(line); };
+            LlavaDataset.Builder b = MllamaData.isMllama(config)
+                    ? MllamaData.datasetBuilder(skip, MllamaData.rowEncoder(skip, tokenizer), log)
+                    : LlavaData.parts(skip, tokenizer, noImages).datasetBuilder(log);
+            dataset = b.verifyImages(null).limit(options.count()).build();
         } catch (IOException | BadSampleException | IllegalArgumentException e) {
             out.println("error: " + e.getMessage());
             return 2;

@@ -45,6 +45,24 @@ class ShardedCheckpointTest {
         }
     }
 
+    /** A safetensors header whose length's first byte is 0x80 (a pickle's first byte) is still read as safetensors. */
+    @Test
+    void aHeaderLengthStartingWith0x80IsNotTakenForAPickle(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("w.safetensors");
+        for (int len = 1; ; len++) {
+            String name = "t".repeat(len);
+            SafetensorsWriter.write(file, List.of(TensorEntry.ofFloats(name, new long[] {2}, new float[] {1.5f, -2f})), Map.of());
+            if ((Files.readAllBytes(file)[0] & 0xFF) != 0x80) continue;
+            try (org.jtuner.io.TensorFile f = ShardedCheckpoint.openFile(file)) {
+                assertThat(f.names()).containsExactly(name);
+            }
+            try (ShardedCheckpoint c = ShardedCheckpoint.open(file)) {
+                assertThat(c.readFloats(name)).containsExactly(1.5f, -2f);
+            }
+            return;
+        }
+    }
+
     @Test
     void shardedWriteThenReadRoundTrips() throws IOException {
         List<Path> written = ShardedCheckpoint.write(dir, tensors(), Map.of(), 64);

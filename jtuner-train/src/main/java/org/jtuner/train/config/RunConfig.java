@@ -15,7 +15,7 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
                         CheckpointConfig checkpoint, LoggingConfig logging, EvaluationConfig evaluation) {
 
     public RunConfig {
-        model = model == null ? new ModelConfig(null, null, null, null, null, null, null, null, null, null, null) : model;
+        model = model == null ? new ModelConfig(null, null, null, null, null, null, null, null, null, null, null, null, null) : model;
         optim = optim == null ? new OptimConfig(null, null, null, null, null, null, null, null, null, null, null, null) : optim;
         train = train == null ? new TrainSection(null, null, null, null) : train;
         checkpoint = checkpoint == null ? new CheckpointConfig(null, null) : checkpoint;
@@ -28,12 +28,25 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
         return StrictBinding.bind(tree, RunConfig.class, where);
     }
 
-    /** What the model is made of and what trains. Either {@code llava} or {@code llm} + {@code vision_encoder}. */
+    /**
+     * What the model is made of and what trains. Either {@code llava}, or {@code llm} + {@code vision_encoder}, or
+     * {@code mllama} (a Llama-3.2-Vision folder: its vision model, projector and language model each freeze or train
+     * by {@code freeze_visual_encoder}, {@code freeze_projector}, {@code freeze_llm}). LLaVA's projector always trains.
+     */
     public record ModelConfig(String llava, String llm, String visionEncoder, Integer projectorDepth,
                               List<Integer> visionFeatureLayer, String visionFeatureSelect, Boolean freezeLlm,
                               Boolean freezeVisualEncoder, LoraConfig llmLora, LoraConfig visualEncoderLora,
-                              String pretrainedPth) {
+                              String pretrainedPth, String mllama, Boolean freezeProjector) {
         public ModelConfig {
+            freezeProjector = freezeProjector != null && freezeProjector;
+            if (mllama != null && (llava != null || llm != null || visionEncoder != null)) {
+                throw new IllegalArgumentException("model.mllama names a whole Llama-3.2-Vision folder: leave model.llava, "
+                        + "model.llm and model.vision_encoder unset (null), got llava=" + llava + ", llm=" + llm
+                        + ", vision_encoder=" + visionEncoder);
+            }
+            if (mllama == null && freezeProjector) {
+                throw new IllegalArgumentException("model.freeze_projector applies to mllama models; LLaVA's projector always trains");
+            }
             projectorDepth = projectorDepth == null ? 2 : projectorDepth;
             visionFeatureLayer = visionFeatureLayer == null ? List.of(-2) : List.copyOf(visionFeatureLayer);
             visionFeatureSelect = visionFeatureSelect == null ? "default" : visionFeatureSelect;
@@ -48,7 +61,7 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
         /** The same model with the weights a run saved (a checkpoint or work dir) loaded over it, nothing trainable. */
         public ModelConfig withPretrained(String checkpointOrWorkDir) {
             return new ModelConfig(llava, llm, visionEncoder, projectorDepth, visionFeatureLayer, visionFeatureSelect,
-                    true, true, llmLora, visualEncoderLora, checkpointOrWorkDir);
+                    true, true, llmLora, visualEncoderLora, checkpointOrWorkDir, mllama, mllama != null);
         }
     }
 

@@ -34,9 +34,46 @@ public final class DemoTokenizer {
 
     /** Writes tokenizer.json and tokenizer_config.json into {@code dir}; returns the vocabulary size. */
     public static int write(Path dir, List<String> words) throws IOException {
-        String[] alphabet = byteAlphabet();
         Map<String, Integer> vocab = new LinkedHashMap<>();
         for (String special : List.of(PAD, BOS, EOS)) vocab.put(special, vocab.size());
+        List<String[]> merges = bytesAndWords(vocab, words);
+        Map<String, Integer> specials = new LinkedHashMap<>();
+        for (String special : List.of(PAD, BOS, EOS)) specials.put(special, vocab.get(special));
+        ObjectNode config = new ObjectMapper().createObjectNode();
+        config.put("tokenizer_class", "PreTrainedTokenizerFast").put("bos_token", BOS).put("eos_token", EOS)
+                .put("pad_token", PAD).put("model_max_length", 256).put("add_bos_token", true);
+        writeFiles(dir, vocab, merges, specials, config);
+        return vocab.size();
+    }
+
+    /**
+     * Writes a tokenizer whose byte-level BPE (the byte alphabet, then the words' merges) takes ids from 0 and whose
+     * special tokens (added tokens, outside the BPE vocabulary) have the ids given, with {@code config} as its
+     * tokenizer_config.json (special token names, chat template). Returns the size of the BPE vocabulary.
+     */
+    public static int write(Path dir, List<String> words, Map<String, Integer> specials, ObjectNode config) throws IOException {
+        Map<String, Integer> vocab = new LinkedHashMap<>();
+        List<String[]> merges = bytesAndWords(vocab, words);
+        for (var e : specials.entrySet()) {
+            if (e.getValue() < vocab.size()) {
+                throw new IllegalArgumentException("special token " + e.getKey() + " id " + e.getValue() + " falls inside the "
+                        + vocab.size() + " BPE ids");
+            }
+        }
+        writeFiles(dir, vocab, merges, specials, config);
+        return vocab.size();
+    }
+
+    /** The size of the BPE vocabulary (byte alphabet and word merges) of {@code words}, without special tokens. */
+    public static int bpeVocabSize(List<String> words) {
+        Map<String, Integer> vocab = new LinkedHashMap<>();
+        bytesAndWords(vocab, words);
+        return vocab.size();
+    }
+
+    /** Adds the byte alphabet and each word's merges (with and without its leading space) to {@code vocab}. */
+    private static List<String[]> bytesAndWords(Map<String, Integer> vocab, List<String> words) {
+        String[] alphabet = byteAlphabet();
         for (String a : alphabet) vocab.putIfAbsent(a, vocab.size());
         List<String[]> merges = new ArrayList<>();
         for (String word : words) {
@@ -52,14 +89,19 @@ public final class DemoTokenizer {
                 }
             }
         }
+        return merges;
+    }
+
+    private static void writeFiles(Path dir, Map<String, Integer> vocab, List<String[]> merges, Map<String, Integer> specials,
+                                   ObjectNode config) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
         root.put("version", "1.0");
         root.putNull("truncation");
         root.putNull("padding");
         ArrayNode added = root.putArray("added_tokens");
-        for (String special : List.of(PAD, BOS, EOS)) {
-            added.addObject().put("id", vocab.get(special)).put("content", special).put("single_word", false)
+        for (var special : specials.entrySet()) {
+            added.addObject().put("id", special.getValue()).put("content", special.getKey()).put("single_word", false)
                     .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true);
         }
         root.putNull("normalizer");
@@ -78,10 +120,6 @@ public final class DemoTokenizer {
         for (String[] pair : merges) m.addArray().add(pair[0]).add(pair[1]);
         Files.createDirectories(dir);
         json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("tokenizer.json").toFile(), root);
-        ObjectNode config = json.createObjectNode();
-        config.put("tokenizer_class", "PreTrainedTokenizerFast").put("bos_token", BOS).put("eos_token", EOS)
-                .put("pad_token", PAD).put("model_max_length", 256).put("add_bos_token", true);
         json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("tokenizer_config.json").toFile(), config);
-        return vocab.size();
     }
 }

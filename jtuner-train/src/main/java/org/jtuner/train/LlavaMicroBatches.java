@@ -1,0 +1,39 @@
+package org.jtuner.train;
+
+import org.jtuner.data.Batch;
+import org.jtuner.models.llava.LlavaForConditionalGeneration;
+
+/** LLaVA's micro-batches: a {@link BatchSource}'s batches through {@link LlavaForConditionalGeneration}. */
+public final class LlavaMicroBatches implements MicroBatches {
+    private final LlavaForConditionalGeneration model;
+    private final BatchSource data;
+
+    public LlavaMicroBatches(LlavaForConditionalGeneration model, BatchSource data) {
+        this.model = model;
+        this.data = data;
+    }
+
+    @Override
+    public long batchesPerEpoch() {
+        return data.batchesPerEpoch();
+    }
+
+    @Override
+    public Forward forward(long iteration) {
+        Batch b = data.batch(iteration);
+        if (b.isEmpty()) return null;
+        Batch.Tensors t = b.toTensors();
+        return new Forward(LlavaForConditionalGeneration.loss(model.forward(t.inputIds(), t.attentionMask(), t.pixelValues()),
+                t.labels()), b.tokens());
+    }
+
+    @Override
+    public long skippedSamples() {
+        return data.skippedSamples();
+    }
+
+    @Override
+    public void close() {
+        data.close();
+    }
+}
