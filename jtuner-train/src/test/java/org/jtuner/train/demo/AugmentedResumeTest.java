@@ -32,21 +32,14 @@ class AugmentedResumeTest {
 
     @Test
     void aResumedAugmentedRunTrainsOnTheSameBatchesAsTheUninterruptedOne(@TempDir Path work) throws Exception {
-        Path data = work.resolve("data"), llm = work.resolve("models/llm"), vision = work.resolve("models/clip");
-        List<ShapesDataset.Scene> scenes = ShapesDataset.generateScenes(data, "train", 16, 0.15, Demo.IMAGE_SIZE, 1);
-        ShapesDataset.writeJson(data.resolve("train.json"), CotDemo.staged(scenes, true));
-        List<String> words = new ArrayList<>(ShapesDataset.vocabulary());
-        for (String w : CotAnswers.vocabulary()) if (!words.contains(w)) words.add(w);
-        words.addAll(List.of("USER", "ASSISTANT"));
-        Demo.writeLlm(llm, DemoTokenizer.write(llm, words));
-        Demo.writeVision(vision);
-        List<String> keys = List.of("model.llm=" + llm, "model.vision_encoder=" + vision, "data.image_folder=" + data,
-                "data.image_processor=" + vision, "data.tokenizer=" + llm, "data.files=[" + data.resolve("train.json") + "]",
-                "data.per_device_batch_size=4", "optim.epochs=2", "checkpoint.save_steps=3", "checkpoint.save_total_limit=10",
-                "logging.log_steps=1",
-                // every image and most questions changed, so that a wrongly keyed draw would show in the loss
-                "data.augment.image.random_resized_crop.p=1.0", "data.augment.image.color_jitter.p=1.0",
-                "data.augment.text.reword_p=0.7");
+        List<String> keys = new ArrayList<>(TinyCotRun.write(work, 16));
+        keys.addAll(List.of("data.per_device_batch_size=4", "optim.epochs=2", "checkpoint.save_steps=3",
+                "checkpoint.save_total_limit=10", "logging.log_steps=1"));
+        List<String> noAugment = new ArrayList<>(keys);
+        noAugment.addAll(List.of("data.augment=null", "optim.max_iters=1"));   // step 1's loss is that of the initial weights
+        // every image and most questions changed, so that a wrongly keyed draw would show in the loss
+        keys.addAll(List.of("data.augment.image.random_resized_crop.p=1.0", "data.augment.image.color_jitter.p=1.0",
+                "data.augment.text.reword_p=0.7"));
         ObjectNode tree = TrainRun.resolve("demo_cot_finetune", keys);
         assertThat(tree.at("/data/augment/image/random_resized_crop/p").asDouble()).isEqualTo(1.0);
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
@@ -68,8 +61,6 @@ class AugmentedResumeTest {
             for (String n : a.names()) assertThat(b.readFloats(n)).as(n).isEqualTo(a.readFloats(n));
         }
 
-        List<String> noAugment = new ArrayList<>(keys.subList(0, 11));
-        noAugment.addAll(List.of("data.augment=null", "optim.max_iters=1"));   // step 1's loss is that of the initial weights
         TrainRun.run(TrainRun.resolve("demo_cot_finetune", noAugment), plain, null, quiet);
         Map<Long, Double> plainLoss = losses(plain);
         assertThat(plainLoss.get(1L)).as("step 1 (same weights, augmented vs plain batch)").isNotEqualTo(straightLoss.get(1L));
