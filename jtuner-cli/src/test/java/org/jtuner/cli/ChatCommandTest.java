@@ -143,6 +143,7 @@ class ChatCommandTest {
         StringBuilder tsv = new StringBuilder("index\tquestion\tA\tB\tC\tD\tanswer\tcategory\timage\n");
         java.util.Random random = new java.util.Random(5);
         int right = 0, n = 0;
+        java.util.Map<String, String> greedy = new java.util.HashMap<>();
         try (Reference ref = Reference.open()) {
             for (ShapesDataset.Sample s : withImage()) {
                 List<String> kind = kinds.stream().filter(k -> k.contains(s.answer())).findFirst().orElse(null);
@@ -158,7 +159,9 @@ class ChatCommandTest {
                 tsv.append('\t').append((char) ('A' + options.indexOf(s.answer()))).append('\t').append(s.question().split(" ")[1])
                         .append('\t').append(java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(data.resolve(s.image()))))
                         .append('\n');
-                if (ref.evaluator().answer(s.question(), data.resolve(s.image())).equals(s.answer())) right++;
+                String answer = ref.evaluator().answer(s.question(), data.resolve(s.image()));
+                greedy.put(s.id(), answer);
+                if (answer.equals(s.answer())) right++;
                 n++;
             }
         }
@@ -215,13 +218,16 @@ class ChatCommandTest {
         ObjectMapper json = new ObjectMapper();
         var rows = json.createArrayNode();
         int right = 0, n = 0;
+        java.util.Map<String, String> greedy = new java.util.HashMap<>();
         try (Reference ref = Reference.open()) {
             for (ShapesDataset.Sample s : withImage()) {
                 var row = rows.addObject().put("id", s.id()).put("image", s.image());
                 row.putArray("conversations").add(json.createObjectNode().put("from", "human").put("value", "<image>\n" + s.question()))
                         .add(json.createObjectNode().put("from", "gpt").put("value", "<SUMMARY>s</SUMMARY><CAPTION>c</CAPTION>"
                                 + "<REASONING>r</REASONING><CONCLUSION>" + s.answer() + "</CONCLUSION>"));
-                if (ref.evaluator().answer(s.question(), data.resolve(s.image())).equals(s.answer())) right++;
+                String answer = ref.evaluator().answer(s.question(), data.resolve(s.image()));
+                greedy.put(s.id(), answer);
+                if (answer.equals(s.answer())) right++;
                 n++;
             }
         }
@@ -236,7 +242,15 @@ class ChatCommandTest {
             assertThat(r.get("items").asInt()).isEqualTo(n);
             assertThat(r.get("structure_validity").asDouble()).isZero();
             if (beam == 1) assertThat(r.get("answer_accuracy").asDouble()).isEqualTo((double) right / n);
-            assertThat(Files.readAllLines(out.resolve("predictions.jsonl"))).hasSize(n);
+            List<String> predictions = Files.readAllLines(out.resolve("predictions.jsonl"));
+            assertThat(predictions).hasSize(n);
+            if (beam == 1) {
+                // one candidate is plain greedy decoding: each answer is the trainer's greedy answer
+                for (String line : predictions) {
+                    JsonNode p = json.readTree(line);
+                    assertThat(p.get("prediction").asText().strip()).as(p.get("id").asText()).isEqualTo(greedy.get(p.get("id").asText()));
+                }
+            }
             assertThat(table).contains("heldout_cot.json");
         }
     }
