@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import org.jtuner.data.DataConfig;
 import org.jtuner.data.LlavaData;
 import org.jtuner.models.llava.LlavaForConditionalGeneration;
+import org.jtuner.tensor.dist.ProcessGroup;
 import org.jtuner.train.config.ConfigFiles;
 import org.jtuner.train.config.RunConfig;
 import org.jtuner.train.cot.CotBenchmark;
@@ -25,11 +26,21 @@ import org.jtuner.train.cot.CotBenchmark;
  * config, metrics, checkpoints, evaluation answers and loss.png. Also the demo's way in, so both share one path.
  */
 public final class TrainRun {
-    /** What a finished run leaves: its work dir, final checkpoint and evaluation answers. */
+    /** What a finished run leaves: its work dir, final checkpoint and evaluation answers; {@code rank} of this process. */
     public record Result(Path workDir, Path finalCheckpoint, List<String> answers, double lastLoss,
-                         boolean alreadyFinished) {}
+                         boolean alreadyFinished, int rank) {}
 
     private TrainRun() {}
+
+    /** Rank 0's seed on every rank (one seed drives every rank's sampler, so that an epoch trains each sample once). */
+    static long sharedSeed(ProcessGroup group, long seed) {
+        if (group.size() == 1) return seed;
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment s = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_LONG, seed);
+            group.broadcast(s, 0);
+            return s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0);
+        }
+    }
 
     /** Resolves the config and its defaults: data.tokenizer falls back to the LLM's (or the LLaVA checkpoint's) folder. */
     public static ObjectNode resolve(String config, List<String> overrides) {
@@ -51,14 +62,41 @@ public final class TrainRun {
      * Trains. {@code resume}: null for a fresh run, "latest" for the newest checkpoint of the work dir, or a path.
      */
     public static Result run(ObjectNode tree, Path workDir, String resume, PrintStream out) {
+        return run(tree, workDir, resume, out, ProcessGroup.single());
+    }
+
+    /**
+     * {@code jtuner train}: as one rank of the MPI job when {@code mpirun} started this process, else alone. Only
+     * rank 0 prints to {@code out}. A rank that fails leaves without finalising MPI, so that mpirun stops the job.
+     */
+    public static Result runAsLaunched(ObjectNode tree, Path workDir, String resume, PrintStream out) {
+        ProcessGroup group = ProcessGroup.fromEnvironment();
+        PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+        Result r = run(tree, workDir, resume, group.isMain() ? out : quiet, group);
+        group.close();
+        return r;
+    }
+
+    /**
+     * Trains as one rank of {@code group} (data parallel): every rank reads the same config and data, samples its
+     * slice of one order drawn from rank 0's seed, and trains in step; rank 0 writes the work dir (every rank reads
+     * the checkpoint it resumes from, so on several machines the work dir is a shared folder).
+     */
+    public static Result run(ObjectNode tree, Path workDir, String resume, PrintStream out, ProcessGroup group) {
         String where = "config " + tree.path("name").asText();
         RunConfig config = RunConfig.bind(tree, where);
         DataConfig dataConfig = DataConfig.fromYamlSection(tree.get("data"));
         try {
             Files.createDirectories(workDir);
             String yaml = ConfigFiles.YAML.writerWithDefaultPrettyPrinter().writeValueAsString(tree);
-            Files.writeString(workDir.resolve("config.yaml"), yaml);
-            Random random = new Random(config.train().seed());
+            if (group.isMain()) Files.writeString(workDir.resolve("config.yaml"), yaml);
+            long seed = sharedSeed(group, config.train().seed());
+            if (group.size() > 1) {
+                out.printf("data parallel: %d ranks, batch %d per rank x %d ranks x %d accumulation = %d samples per step%n",
+                        group.size(), dataConfig.perDeviceBatchSize(), group.size(), config.optim().accumulativeCounts(),
+                        dataConfig.perDeviceBatchSize() * group.size() * config.optim().accumulativeCounts());
+            }
+            Random random = new Random(seed);
             LlavaData data = LlavaData.open(dataConfig, out::println);
             LlavaForConditionalGeneration model = ModelSetup.build(config.model(), config.train().precision(),
                     dataConfig.imageTokenIndex(), random);
@@ -70,8 +108,9 @@ public final class TrainRun {
             }
             if (config.train().activationCheckpointing()) model.setActivationCheckpointing(true);
             out.printf("model: %,d parameters, %,d trainable%n", model.parameterCount(false), model.parameterCount(true));
-            LlavaBatchSource batches = new LlavaBatchSource(data.loader(1, 0, config.train().seed(), out::println));
-            try (Trainer trainer = new Trainer(config, yaml, model, batches, workDir)) {
+            BatchSource batches = new LlavaBatchSource(data.loader(group.size(), group.rank(), seed, out::println));
+            if (config.logging().sampleIds()) batches = new SampleIdLog(batches, workDir, group.rank());
+            try (Trainer trainer = new Trainer(config, yaml, model, batches, workDir, group)) {
                 if (resume != null) {
                     Path from = "latest".equals(resume) ? trainer.checkpoints().latest() : Path.of(resume);
                     if (from == null) {
@@ -80,14 +119,14 @@ public final class TrainRun {
                     trainer.resume(from);
                     out.println("resumed from " + from + " at iteration " + trainer.iteration());
                     if (trainer.iteration() >= trainer.totalIterations()) {
-                        return new Result(workDir, from, List.of(), Double.NaN, true);
+                        return new Result(workDir, from, List.of(), Double.NaN, true, group.rank());
                     }
                 }
                 Evaluator evaluator = new Evaluator(model, data.tokenizer(), data.template(), data.images(),
                         config.evaluation().system(), config.evaluation().maxNewTokens());
                 List<String> answers = new ArrayList<>();
                 ObjectMapper json = new ObjectMapper();
-                try (MetricsLog events = new MetricsLog(workDir.resolve("eval.jsonl"), true)) {
+                try (MetricsLog events = group.isMain() ? new MetricsLog(workDir.resolve("eval.jsonl"), true) : null) {
                     trainer.run(iteration -> {
                         answers.clear();
                         for (RunConfig.Prompt p : config.evaluation().prompts()) {
@@ -117,7 +156,7 @@ public final class TrainRun {
                 }
                 if (batches.skippedSamples() > 0) out.println("skipped " + batches.skippedSamples() + " bad samples");
                 return new Result(workDir, trainer.checkpoints().latest(), List.copyOf(answers), trainer.lastLoggedLoss(),
-                        false);
+                        false, group.rank());
             } finally {
                 model.close();
             }
