@@ -70,6 +70,21 @@ class DataParallelTrainTest {
             unequal.add(new ShapesDataset.Sample(s.id(), s.image(), s.question(), answer));
         }
         ShapesDataset.writeJson(data.resolve("unequal.json"), unequal);
+
+        // both tests' 2-rank runs in one mpirun job
+        trainOnTwoRanks(meanConfig(2, 1, 5).toString(), root.resolve("work/dp2").toString(), "--",
+                tokenConfig(2).toString(), root.resolve("work/tokens2").toString());
+    }
+
+    /** 20 samples, 2 epochs; a constant learning rate (the schedule counts micro-batches, which differ between runs). */
+    private static Path meanConfig(int world, int accumulate, int saveSteps) throws IOException {
+        return config(world == 2 ? "dp2" : "acc2", "equal.json", 2, "shuffle", 2, accumulate,
+                "scheduler: constant, warmup_ratio: 0", "mean", saveSteps);
+    }
+
+    private static Path tokenConfig(int batch) throws IOException {
+        return config("tokens" + batch, "unequal.json", batch, "length_grouped", 1, 1, "scheduler: cosine, warmup_ratio: 0.2",
+                "tokens", 1000);
     }
 
     /** A run config over the demo's fine-tune recipe, with the paths of the files written above. */
@@ -100,25 +115,22 @@ class DataParallelTrainTest {
         TrainRun.run(TrainRun.resolve(config.toString(), List.of()), workDir, null, new PrintStream(PrintStream.nullOutputStream()));
     }
 
-    private static void trainOnTwoRanks(Path config, Path workDir, String... resume) {
-        List<String> args = new ArrayList<>(List.of(config.toString(), workDir.toString()));
-        args.addAll(List.of(resume));
-        MpiRun.Result r = MpiRun.run(2, TrainRankMain.class, 120, args.toArray(String[]::new));
+    /** One mpirun job of 2 ranks running {@code CONFIG WORK_DIR [RESUME]} runs one after the other ("--" between). */
+    private static void trainOnTwoRanks(String... runs) {
+        MpiRun.Result r = MpiRun.run(2, TrainRankMain.class, 180, runs);
         System.out.printf("mpirun 2 ranks: %.1f s%n", r.seconds());
         assertThat(r.exitCode()).as(r.output()).isZero();
-        assertThat(r.output()).contains("rank 0: done", "rank 1: done");
+        for (String run : String.join(" ", runs).split(" -- ")) {
+            String name = Path.of(run.split(" ")[1]).getFileName().toString(); // each run's WORK_DIR
+            assertThat(r.output()).contains("rank 0: " + name + " done", "rank 1: " + name + " done");
+        }
     }
 
     @Test
     void twoRanksOfBatchTwoTrainAsOneRankWithAccumulationTwo_andResumeContinuesTheSameRun() throws IOException {
-        // 20 samples, batch 2 per rank, 2 ranks: 5 steps per epoch, 2 epochs = 10 optimizer steps. A constant
-        // learning rate: the schedule counts micro-batches (mmengine's iterations), which differ between the two.
-        String constant = "scheduler: constant, warmup_ratio: 0";
-        Path two = config("dp2", "equal.json", 2, "shuffle", 2, 1, constant, "mean", 5);
-        Path one = config("acc2", "equal.json", 2, "shuffle", 2, 2, constant, "mean", 1000);
+        // 20 samples, batch 2 per rank, 2 ranks: 5 steps per epoch, 2 epochs = 10 optimizer steps
         Path dp = root.resolve("work/dp2"), ref = root.resolve("work/acc2");
-        trainOnTwoRanks(two, dp);
-        trainInProcess(one, ref);
+        trainInProcess(meanConfig(1, 2, 1000), ref);
 
         List<JsonNode> dpLines = metrics(dp), refLines = metrics(ref);
         assertThat(dpLines).hasSize(10);
@@ -156,7 +168,7 @@ class DataParallelTrainTest {
         Path split = root.resolve("work/dp2-resumed");
         copyTree(dp.resolve("iter_5"), split.resolve("iter_5"));
         Files.copy(dp.resolve("metrics.jsonl"), split.resolve("metrics.jsonl"));
-        trainOnTwoRanks(two, split, "latest");
+        trainOnTwoRanks(meanConfig(2, 1, 5).toString(), split.toString(), "latest");
         List<JsonNode> resumed = metrics(split);
         assertThat(resumed).hasSize(10);
         for (int s = 5; s < 10; s++) {
@@ -169,9 +181,7 @@ class DataParallelTrainTest {
     @Test
     void tokenMeanOfTwoRanksOfBatchTwoEqualsOneRankOfBatchFour() throws IOException {
         Path dp = root.resolve("work/tokens2"), ref = root.resolve("work/tokens1");
-        String cosine = "scheduler: cosine, warmup_ratio: 0.2";
-        trainOnTwoRanks(config("tokens2", "unequal.json", 2, "length_grouped", 1, 1, cosine, "tokens", 1000), dp);
-        trainInProcess(config("tokens1", "unequal.json", 4, "length_grouped", 1, 1, cosine, "tokens", 1000), ref);
+        trainInProcess(tokenConfig(4), ref);
 
         // 22 samples, 4 per step: 6 steps, the last two samples of the epoch repeat its first two (round-up)
         List<JsonNode> dpLines = metrics(dp), refLines = metrics(ref);
