@@ -1,8 +1,12 @@
 package org.jtuner.train;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,10 +39,10 @@ public final class TrainRun {
     /** Rank 0's seed on every rank (one seed drives every rank's sampler, so that an epoch trains each sample once). */
     static long sharedSeed(ProcessGroup group, long seed) {
         if (group.size() == 1) return seed;
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            java.lang.foreign.MemorySegment s = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_LONG, seed);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocateFrom(ValueLayout.JAVA_LONG, seed);
             group.broadcast(s, 0);
-            return s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0);
+            return s.get(ValueLayout.JAVA_LONG, 0);
         }
     }
 
@@ -71,7 +75,7 @@ public final class TrainRun {
      */
     public static Result runAsLaunched(ObjectNode tree, Path workDir, String resume, PrintStream out) {
         ProcessGroup group = ProcessGroup.fromEnvironment();
-        PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         Result r = run(tree, workDir, resume, group.isMain() ? out : quiet, group);
         group.close();
         return r;

@@ -19,7 +19,6 @@ import org.jtuner.nn.Linear;
 import org.jtuner.nn.Module;
 import org.jtuner.nn.Parameter;
 import org.jtuner.nn.optim.AdamW;
-import org.jtuner.nn.optim.GradClip;
 import org.jtuner.nn.optim.LrSchedule;
 import org.jtuner.tensor.Scope;
 import org.jtuner.tensor.Tensor;
