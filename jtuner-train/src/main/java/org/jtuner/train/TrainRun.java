@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -112,7 +113,10 @@ public final class TrainRun {
             }
             if (config.train().activationCheckpointing()) model.setActivationCheckpointing(true);
             out.printf("model: %,d parameters, %,d trainable%n", model.parameterCount(false), model.parameterCount(true));
-            BatchSource batches = new LlavaBatchSource(data.loader(group.size(), group.rank(), seed, out::println));
+            // a sample skipped on another rank is reported too (that rank prints nothing else)
+            Consumer<String> skips = group.isMain() ? out::println
+                    : line -> System.err.println("rank " + group.rank() + ": " + line);
+            BatchSource batches = new LlavaBatchSource(data.loader(group.size(), group.rank(), seed, skips));
             if (config.logging().sampleIds()) batches = new SampleIdLog(batches, workDir, group.rank());
             try (Trainer trainer = new Trainer(config, yaml, model, batches, workDir, group)) {
                 if (resume != null) {
