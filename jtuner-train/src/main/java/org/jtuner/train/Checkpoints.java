@@ -40,6 +40,11 @@ public final class Checkpoints {
         this.dir = workDir;
     }
 
+    /** The folder of the checkpoint of {@code step}. */
+    public Path folder(long step) {
+        return dir.resolve("iter_" + step);
+    }
+
     /** Writes a complete checkpoint for {@code step} and keeps only the newest {@code keep} (0 or less: all). */
     public Path save(long step, Map<String, Tensor> weights, Map<String, Tensor> optimizer, ObjectNode state,
                      String configYaml, int keep) {

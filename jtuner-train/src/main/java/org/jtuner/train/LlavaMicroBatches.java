@@ -24,7 +24,8 @@ public final class LlavaMicroBatches implements MicroBatches {
         if (b.isEmpty()) return null;
         Batch.Tensors t = b.toTensors();
         return new Forward(LlavaForConditionalGeneration.loss(model.forward(t.inputIds(), t.attentionMask(), t.pixelValues()),
-                t.labels()), b.tokens());
+                t.labels()), b.tokens(),
+                MicroBatches.lossTokens(b.labels(), b.rows(), b.seqLen()));
     }
 
     @Override

@@ -8,8 +8,22 @@ import org.jtuner.tensor.Tensor;
  * {@link LlavaMicroBatches}, Llama-3.2-Vision's {@link MllamaMicroBatches}.
  */
 public interface MicroBatches extends AutoCloseable {
-    /** A micro-batch's mean token loss (in the caller's scope) and its count of tokens that are not padding. */
-    record Forward(Tensor loss, long tokens) {}
+    /**
+     * A micro-batch's mean token loss (in the caller's scope), its count of tokens that are not padding, and its count
+     * of loss tokens (the labels the loss averages over; data parallel training all-reduces them).
+     */
+    record Forward(Tensor loss, long tokens, long lossTokens) {}
+
+    /** The labels that count in the causal LM loss: those after the first position of each row, not -100. */
+    static long lossTokens(int[] labels, int rows, int seqLen) {
+        long n = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int t = 1; t < seqLen; t++) {
+                if (labels[r * seqLen + t] != -100) n++;
+            }
+        }
+        return n;
+    }
 
     /** Micro-batches in one epoch. */
     long batchesPerEpoch();

@@ -31,7 +31,8 @@ public final class MllamaMicroBatches implements MicroBatches {
         long tokens = 0;
         for (int l : b.lengths()) tokens += l;
         return new Forward(MllamaForConditionalGeneration.loss(model.forward(t.inputIds(), t.attentionMask(), t.pixelValues(),
-                t.aspectRatioIds(), t.aspectRatioMask(), t.crossAttentionMask()), t.labels()), tokens);
+                t.aspectRatioIds(), t.aspectRatioMask(), t.crossAttentionMask()), t.labels()), tokens,
+                MicroBatches.lossTokens(b.labels(), b.rows(), b.seqLen()));
     }
 
     @Override

@@ -1,13 +1,18 @@
 package org.jtuner.train;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,6 +25,7 @@ import org.jtuner.data.mllama.MllamaData;
 import org.jtuner.models.llava.LlavaForConditionalGeneration;
 import org.jtuner.models.mllama.MllamaConfig;
 import org.jtuner.models.mllama.MllamaForConditionalGeneration;
+import org.jtuner.tensor.dist.ProcessGroup;
 import org.jtuner.train.config.ConfigFiles;
 import org.jtuner.train.config.RunConfig;
 import org.jtuner.train.cot.CotBenchmark;
@@ -29,11 +35,21 @@ import org.jtuner.train.cot.CotBenchmark;
  * config, metrics, checkpoints, evaluation answers and loss.png. Also the demo's way in, so both share one path.
  */
 public final class TrainRun {
-    /** What a finished run leaves: its work dir, final checkpoint and evaluation answers. */
+    /** What a finished run leaves: its work dir, final checkpoint and evaluation answers; {@code rank} of this process. */
     public record Result(Path workDir, Path finalCheckpoint, List<String> answers, double lastLoss,
-                         boolean alreadyFinished) {}
+                         boolean alreadyFinished, int rank) {}
 
     private TrainRun() {}
+
+    /** Rank 0's seed on every rank (one seed drives every rank's sampler, so that an epoch trains each sample once). */
+    static long sharedSeed(ProcessGroup group, long seed) {
+        if (group.size() == 1) return seed;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocateFrom(ValueLayout.JAVA_LONG, seed);
+            group.broadcast(s, 0);
+            return s.get(ValueLayout.JAVA_LONG, 0);
+        }
+    }
 
     /** Resolves the config and its defaults: data.tokenizer falls back to the LLM's (or the LLaVA checkpoint's) folder. */
     public static ObjectNode resolve(String config, List<String> overrides) {
@@ -60,15 +76,48 @@ public final class TrainRun {
      * Trains. {@code resume}: null for a fresh run, "latest" for the newest checkpoint of the work dir, or a path.
      */
     public static Result run(ObjectNode tree, Path workDir, String resume, PrintStream out) {
+        return run(tree, workDir, resume, out, ProcessGroup.single());
+    }
+
+    /**
+     * {@code jtuner train}: as one rank of the MPI job when {@code mpirun} started this process, else alone. Only
+     * rank 0 prints to {@code out}. A rank that fails leaves without finalising MPI, so that mpirun stops the job.
+     */
+    public static Result runAsLaunched(ObjectNode tree, Path workDir, String resume, PrintStream out) {
+        ProcessGroup group = ProcessGroup.fromEnvironment();
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        Result r = run(tree, workDir, resume, group.isMain() ? out : quiet, group);
+        group.close();
+        return r;
+    }
+
+    /**
+     * Trains as one rank of {@code group} (data parallel): every rank reads the same config and data, samples its
+     * slice of one order drawn from rank 0's seed, and trains in step; rank 0 writes the work dir (every rank reads
+     * the checkpoint it resumes from, so on several machines the work dir is a shared folder).
+     */
+    public static Result run(ObjectNode tree, Path workDir, String resume, PrintStream out, ProcessGroup group) {
         String where = "config " + tree.path("name").asText();
         RunConfig config = RunConfig.bind(tree, where);
         DataConfig dataConfig = DataConfig.fromYamlSection(tree.get("data"));
-        if (config.model().mllama() != null) return runMllama(tree, config, dataConfig, workDir, resume, out);
+        if (config.model().mllama() != null) {
+            if (group.size() > 1) {
+                throw new IllegalArgumentException(where + ": data-parallel training (" + group.size() + " ranks) runs "
+                        + "LLaVA models only so far; train model.mllama in one process");
+            }
+            return runMllama(tree, config, dataConfig, workDir, resume, out);
+        }
         try {
             Files.createDirectories(workDir);
             String yaml = ConfigFiles.YAML.writerWithDefaultPrettyPrinter().writeValueAsString(tree);
-            Files.writeString(workDir.resolve("config.yaml"), yaml);
-            Random random = new Random(config.train().seed());
+            if (group.isMain()) Files.writeString(workDir.resolve("config.yaml"), yaml);
+            long seed = sharedSeed(group, config.train().seed());
+            if (group.size() > 1) {
+                out.printf("data parallel: %d ranks, batch %d per rank x %d ranks x %d accumulation = %d samples per step%n",
+                        group.size(), dataConfig.perDeviceBatchSize(), group.size(), config.optim().accumulativeCounts(),
+                        dataConfig.perDeviceBatchSize() * group.size() * config.optim().accumulativeCounts());
+            }
+            Random random = new Random(seed);
             LlavaData data = LlavaData.open(dataConfig, out::println);
             LlavaForConditionalGeneration model = ModelSetup.build(config.model(), config.train().precision(),
                     dataConfig.imageTokenIndex(), random);
@@ -80,15 +129,19 @@ public final class TrainRun {
             }
             if (config.train().activationCheckpointing()) model.setActivationCheckpointing(true);
             out.printf("model: %,d parameters, %,d trainable%n", model.parameterCount(false), model.parameterCount(true));
-            LlavaBatchSource batches = new LlavaBatchSource(data.loader(1, 0, config.train().seed(), out::println));
-            try (Trainer trainer = new Trainer(config, yaml, model, batches, workDir)) {
+            // a sample skipped on another rank is reported too (that rank prints nothing else)
+            Consumer<String> skips = group.isMain() ? out::println
+                    : line -> System.err.println("rank " + group.rank() + ": " + line);
+            BatchSource batches = new LlavaBatchSource(data.loader(group.size(), group.rank(), seed, skips));
+            if (config.logging().sampleIds()) batches = new SampleIdLog(batches, workDir, group.rank());
+            try (Trainer trainer = new Trainer(config, yaml, model, batches, workDir, group)) {
                 Path finished = resume(trainer, workDir, resume, out);
-                if (finished != null) return new Result(workDir, finished, List.of(), Double.NaN, true);
+                if (finished != null) return new Result(workDir, finished, List.of(), Double.NaN, true, group.rank());
                 Evaluator evaluator = new Evaluator(model, data.tokenizer(), data.template(), data.images(),
                         config.evaluation().system(), config.evaluation().maxNewTokens());
                 List<String> answers = new ArrayList<>();
                 ObjectMapper json = new ObjectMapper();
-                try (MetricsLog events = new MetricsLog(workDir.resolve("eval.jsonl"), true)) {
+                try (MetricsLog events = group.isMain() ? new MetricsLog(workDir.resolve("eval.jsonl"), true) : null) {
                     trainer.run(iteration -> {
                         answers.clear();
                         for (RunConfig.Prompt p : config.evaluation().prompts()) {
@@ -118,7 +171,7 @@ public final class TrainRun {
                 }
                 if (batches.skippedSamples() > 0) out.println("skipped " + batches.skippedSamples() + " bad samples");
                 return new Result(workDir, trainer.checkpoints().latest(), List.copyOf(answers), trainer.lastLoggedLoss(),
-                        false);
+                        false, group.rank());
             } finally {
                 model.close();
             }
@@ -167,11 +220,11 @@ public final class TrainRun {
                         data.loader(1, 0, config.train().seed(), pad, out::println));
                 try (Trainer trainer = new Trainer(config, yaml, model, batches, workDir)) {
                     Path finished = resume(trainer, workDir, resume, out);
-                    if (finished != null) return new Result(workDir, finished, List.of(), Double.NaN, true);
+                    if (finished != null) return new Result(workDir, finished, List.of(), Double.NaN, true, 0);
                     trainer.run(iteration -> {}, new TrainingProgress(config.name() == null ? "train" : config.name(), out,
                             config.logging().logSteps()));
                     if (batches.skippedSamples() > 0) out.println("skipped " + batches.skippedSamples() + " bad samples");
-                    return new Result(workDir, trainer.checkpoints().latest(), List.of(), trainer.lastLoggedLoss(), false);
+                    return new Result(workDir, trainer.checkpoints().latest(), List.of(), trainer.lastLoggedLoss(), false, 0);
                 }
             } finally {
                 model.close();

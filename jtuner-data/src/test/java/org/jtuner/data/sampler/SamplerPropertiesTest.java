@@ -193,4 +193,71 @@ class SamplerPropertiesTest {
             }
         }
     }
+
+    /**
+     * The data-parallel rule, rank count by rank count (1 to 4) and epoch by epoch (3): every rank builds the sampler
+     * from the same seed; together the ranks' slices of an epoch are every sample once plus, when the dataset does not
+     * fill the last global step, the start of the epoch's order again (mmengine's round-up); each step of the ranks
+     * together is one slice of the global order, so all ranks step through samples of one mega-batch (similar length,
+     * one modality outside the leftover); the step holding the longest sample comes first.
+     */
+    @Test
+    void oneToFourRanksOverThreeEpochs() {
+        Random r = new Random(77);
+        for (int n : new int[] {1, 13, 64, 203}) {
+            int[] lengths = new int[n];
+            for (int i = 0; i < n; i++) lengths[i] = (1 + r.nextInt(500)) * (r.nextBoolean() ? 1 : -1);
+            for (int world = 1; world <= 4; world++) {
+                for (int batch : new int[] {1, 3}) {
+                    Case c = new Case(lengths, batch, world, null, 99);
+                    int step = batch * world, total = ((n + step - 1) / step) * step;
+                    int max = Arrays.stream(lengths).map(Math::abs).max().orElseThrow();
+                    int[] previous = null;
+                    for (int epoch = 0; epoch < 3; epoch++) {
+                        int[] global = sampler(c, 0).globalOrder(epoch);
+                        for (int rank = 1; rank < world; rank++) {
+                            assertThat(sampler(c, rank).globalOrder(epoch)).as("rank %d agrees on the order", rank).isEqualTo(global);
+                        }
+                        int[] all = gathered(c, epoch);
+                        assertThat(all).hasSize(total);
+                        int[] counts = new int[n];
+                        for (int i : all) counts[i]++;
+                        for (int i = 0; i < n; i++) {
+                            // once, plus once more for the samples the round-up repeats from the start of the order
+                            int repeats = 0;
+                            for (int k = n; k < total; k++) if (global[(k - n) % n] == i) repeats++;
+                            assertThat(counts[i]).as("sample %d in epoch %d, %d ranks", i, epoch, world).isEqualTo(1 + repeats);
+                        }
+                        // step k of all ranks together is global positions [k*step, (k+1)*step)
+                        assertThat(Arrays.copyOf(all, n)).isEqualTo(global);
+                        int firstStepMax = 0;
+                        for (int k = 0; k < Math.min(step, n); k++) firstStepMax = Math.max(firstStepMax, Math.abs(lengths[all[k]]));
+                        assertThat(firstStepMax).as("the longest sample is in the first step").isEqualTo(max);
+                        if (previous != null && n >= 64) assertThat(global).as("a new order each epoch").isNotEqualTo(previous);
+                        previous = global;
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theShuffleSamplerOverOneToFourRanksAndThreeEpochs() {
+        for (int n : new int[] {5, 64, 101}) {
+            for (int world = 1; world <= 4; world++) {
+                int per = new ShuffleSampler(n, world, 0, 3, true, true).numSamples();
+                for (int epoch = 0; epoch < 3; epoch++) {
+                    int[] all = new int[per * world];
+                    for (int rank = 0; rank < world; rank++) {
+                        int[] idx = new ShuffleSampler(n, world, rank, 3, true, true).indices(epoch);
+                        assertThat(idx).hasSize(per);
+                        for (int k = 0; k < per; k++) all[k * world + rank] = idx[k];
+                    }
+                    assertThat(Arrays.stream(Arrays.copyOf(all, n)).sorted().toArray()).isEqualTo(java.util.stream.IntStream.range(0, n).toArray());
+                    // the round-up repeats the start of the epoch's order
+                    for (int k = n; k < all.length; k++) assertThat(all[k]).isEqualTo(all[k - n]);
+                }
+            }
+        }
+    }
 }

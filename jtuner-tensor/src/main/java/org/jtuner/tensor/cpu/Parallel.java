@@ -6,7 +6,8 @@ import java.util.concurrent.RecursiveAction;
 
 /**
  * The one place where CPU kernels go parallel. Work is split into contiguous chunks of a range, run on a
- * dedicated fork-join pool sized by {@code -Djtuner.threads} (default: all available processors).
+ * dedicated fork-join pool sized by {@code -Djtuner.threads} (default: the cores available to this process, or to
+ * this rank of an MPI job: {@link RankCores}).
  * Small ranges run on the calling thread, so tiny tensors pay no scheduling cost.
  */
 public final class Parallel {
@@ -16,7 +17,7 @@ public final class Parallel {
         void run(int from, int to);
     }
 
-    private static final int THREADS = Integer.getInteger("jtuner.threads", Runtime.getRuntime().availableProcessors());
+    private static final int THREADS = Integer.getInteger("jtuner.threads", RankCores.available());
     private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, THREADS));
 
     private Parallel() {}

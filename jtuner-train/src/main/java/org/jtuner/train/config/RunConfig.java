@@ -17,9 +17,9 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
     public RunConfig {
         model = model == null ? new ModelConfig(null, null, null, null, null, null, null, null, null, null, null, null, null) : model;
         optim = optim == null ? new OptimConfig(null, null, null, null, null, null, null, null, null, null, null, null) : optim;
-        train = train == null ? new TrainSection(null, null, null, null) : train;
+        train = train == null ? new TrainSection(null, null, null, null, null) : train;
         checkpoint = checkpoint == null ? new CheckpointConfig(null, null) : checkpoint;
-        logging = logging == null ? new LoggingConfig(null) : logging;
+        logging = logging == null ? new LoggingConfig(null, null) : logging;
         evaluation = evaluation == null ? new EvaluationConfig(null, null, null, null, null, null) : evaluation;
     }
 
@@ -98,9 +98,18 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
         }
     }
 
-    /** precision: fp32 or bf16; on_nan: stop or skip. */
-    public record TrainSection(String precision, Boolean activationCheckpointing, Long seed, String onNan) {
+    /**
+     * precision: fp32 or bf16; on_nan: stop or skip. loss_reduction: {@code mean} (XTuner's: each rank's mean token
+     * loss, gradients averaged over ranks and accumulation steps) or {@code tokens} (the mean over every valid token of
+     * the global batch, whatever the split over ranks and micro-batches).
+     */
+    public record TrainSection(String precision, Boolean activationCheckpointing, Long seed, String onNan,
+                               String lossReduction) {
         public TrainSection {
+            lossReduction = lossReduction == null ? "mean" : lossReduction;
+            if (!List.of("mean", "tokens").contains(lossReduction)) {
+                throw new IllegalArgumentException("train.loss_reduction must be mean or tokens, got '" + lossReduction + "'");
+            }
             precision = precision == null ? "fp32" : precision;
             activationCheckpointing = activationCheckpointing != null && activationCheckpointing;
             seed = seed == null ? 42L : seed;
@@ -121,8 +130,10 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
         }
     }
 
-    public record LoggingConfig(Integer logSteps) {
+    /** sample_ids: each rank writes the dataset indices and ids of every batch it trains to {@code sample_ids/rank<R>.jsonl}. */
+    public record LoggingConfig(Integer logSteps, Boolean sampleIds) {
         public LoggingConfig {
+            sampleIds = sampleIds != null && sampleIds;
             logSteps = logSteps == null ? 10 : logSteps;
         }
     }

@@ -97,7 +97,7 @@ public final class Demo {
     }
 
     /** The demo's LLM: Llama, hidden 128, 2 layers, 4 heads (2 kv), MLP 256, random weights. */
-    static void writeLlm(Path dir, int vocab) throws IOException {
+    public static void writeLlm(Path dir, int vocab) throws IOException {
         ObjectNode c = new ObjectMapper().createObjectNode()
                 .put("model_type", "llama").put("vocab_size", vocab).put("hidden_size", 128)
                 .put("intermediate_size", 256).put("num_hidden_layers", 2).put("num_attention_heads", 4)
@@ -111,7 +111,7 @@ public final class Demo {
     }
 
     /** The demo's vision encoder: CLIP, 32×32 images, patch 8 (16 patches), hidden 64, 1 layer: feature layer -2 is then its patch embeddings. */
-    static void writeVision(Path dir) throws IOException {
+    public static void writeVision(Path dir) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode c = json.createObjectNode()
                 .put("model_type", "clip_vision_model").put("hidden_size", 64).put("intermediate_size", 128)
