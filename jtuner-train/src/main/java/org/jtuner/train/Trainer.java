@@ -21,9 +21,12 @@ import org.jtuner.nn.Parameter;
 import org.jtuner.nn.optim.AdamW;
 import org.jtuner.nn.optim.GradClip;
 import org.jtuner.nn.optim.LrSchedule;
+import org.jtuner.nn.optim.Optimizer;
+import org.jtuner.nn.optim.ZeroAdamW;
 import org.jtuner.tensor.Scope;
 import org.jtuner.tensor.Tensor;
 import org.jtuner.tensor.cpu.CpuBackend;
+import org.jtuner.tensor.dist.ProcessGroup;
 import org.jtuner.train.config.RunConfig;
 
 /**
@@ -52,7 +55,7 @@ public final class Trainer implements AutoCloseable {
     private final BatchSource data;
     private final Path workDir;
     private final Map<String, Parameter> trainable = new LinkedHashMap<>();
-    private final AdamW optimizer;
+    private final Optimizer optimizer;
     private final LrSchedule schedule;
     private final long totalIters;
     private final Checkpoints checkpoints;
@@ -72,11 +75,21 @@ public final class Trainer implements AutoCloseable {
         });
         if (trainable.isEmpty()) throw new IllegalArgumentException("nothing to train: every parameter is frozen");
         RunConfig.OptimConfig o = config.optim();
-        this.optimizer = new AdamW(trainable, o.betas().get(0), o.betas().get(1), o.eps(), o.weightDecay());
+        this.optimizer = optimizer(trainable, o, config.train().zero());
         this.totalIters = o.maxIters() != null ? o.maxIters() : o.epochs() * data.batchesPerEpoch();
         this.schedule = LrSchedule.of(LrSchedule.Kind.parse(o.scheduler()), o.lr(), o.etaMin(),
                 LrSchedule.warmupIters(o.warmupSteps(), o.warmupRatio(), totalIters), totalIters);
         this.checkpoints = new Checkpoints(workDir);
+    }
+
+    /** AdamW; under {@code train.zero: 1} in a job of several ranks its moments are sharded (ZeRO stage 1). */
+    private static Optimizer optimizer(Map<String, Parameter> trainable, RunConfig.OptimConfig o, int zeroStage) {
+        double b1 = o.betas().get(0), b2 = o.betas().get(1);
+        if (zeroStage == 1 && ProcessGroup.launchedByMpirun()) {
+            ProcessGroup group = ProcessGroup.fromEnvironment(); // MPI is initialised once per process: the job's group
+            if (group.size() > 1) return new ZeroAdamW(group, trainable, b1, b2, o.eps(), o.weightDecay());
+        }
+        return new AdamW(trainable, b1, b2, o.eps(), o.weightDecay());
     }
 
     public long totalIterations() {
@@ -197,8 +210,17 @@ public final class Trainer implements AutoCloseable {
 
     // ------------------------------------------------------------------ checkpoints
 
-    /** Writes a checkpoint for the current iteration (trainable weights, optimizer, state, config). */
+    /**
+     * Writes a checkpoint for the current iteration (trainable weights, optimizer, state, config). Under ZeRO-1 the
+     * optimizer state is gathered from every rank, so every rank calls this.
+     */
     public Path saveCheckpoint() {
+        try (Scope gathered = Scope.open()) { // a sharded optimizer's gathered state lives until written
+            return writeCheckpoint();
+        }
+    }
+
+    private Path writeCheckpoint() {
         Map<String, Tensor> weights = new LinkedHashMap<>();
         trainable.forEach((n, p) -> weights.put(n, p.value()));
         ObjectNode state = JSON.createObjectNode();

@@ -17,7 +17,7 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
     public RunConfig {
         model = model == null ? new ModelConfig(null, null, null, null, null, null, null, null, null, null, null) : model;
         optim = optim == null ? new OptimConfig(null, null, null, null, null, null, null, null, null, null, null, null) : optim;
-        train = train == null ? new TrainSection(null, null, null, null) : train;
+        train = train == null ? new TrainSection(null, null, null, null, null) : train;
         checkpoint = checkpoint == null ? new CheckpointConfig(null, null) : checkpoint;
         logging = logging == null ? new LoggingConfig(null) : logging;
         evaluation = evaluation == null ? new EvaluationConfig(null, null, null, null, null, null) : evaluation;
@@ -85,13 +85,21 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
         }
     }
 
-    /** precision: fp32 or bf16; on_nan: stop or skip. */
-    public record TrainSection(String precision, Boolean activationCheckpointing, Long seed, String onNan) {
+    /**
+     * precision: fp32 or bf16; on_nan: stop or skip; zero: 0 (every rank holds the whole AdamW state) or 1 (ZeRO
+     * stage 1: the AdamW moments sharded across the ranks of an mpirun job; with one rank it is plain AdamW).
+     */
+    public record TrainSection(String precision, Boolean activationCheckpointing, Long seed, String onNan, Integer zero) {
         public TrainSection {
             precision = precision == null ? "fp32" : precision;
             activationCheckpointing = activationCheckpointing != null && activationCheckpointing;
             seed = seed == null ? 42L : seed;
             onNan = onNan == null ? "stop" : onNan;
+            zero = zero == null ? 0 : zero;
+            if (zero != 0 && zero != 1) {
+                throw new IllegalArgumentException("train.zero must be 0 or 1 (ZeRO stage 1 shards the optimizer state; "
+                        + "stages 2 and 3 are not implemented), got " + zero);
+            }
             if (!List.of("fp32", "bf16").contains(precision)) {
                 throw new IllegalArgumentException("train.precision must be fp32 or bf16, got '" + precision + "'");
             }
