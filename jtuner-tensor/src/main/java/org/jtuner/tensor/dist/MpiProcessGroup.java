@@ -20,7 +20,8 @@ import java.nio.file.Path;
  * {@code MPI_SUM}, ...) are addresses of link-time objects ({@code ompi_mpi_comm_world}, {@code ompi_mpi_float},
  * {@code ompi_mpi_op_sum}), so they are looked up as symbols; this ties the class to Open MPI's ABI (MPICH's handles
  * are integers). Collectives are called from one thread at a time ({@code MPI_THREAD_SERIALIZED}); errors keep MPI's
- * default handler, which aborts the job. Counts above 2^30 are sent in chunks (MPI counts are C ints).
+ * default handler, which aborts the job. Counts above 2^30 are sent in chunks (MPI counts are C ints). A collective
+ * that waits too long ends the rank ({@link CollectiveWatchdog}); {@link RankGuard} turns a failure into MPI_Abort.
  */
 public final class MpiProcessGroup implements ProcessGroup {
     /** The environment variable that names libmpi when it is not {@code libmpi.so.40} on the loader's path. */
@@ -36,6 +37,7 @@ public final class MpiProcessGroup implements ProcessGroup {
     private final MemorySegment comm, mpiFloat, mpiDouble, mpiByte, opSum, opMax, opMin;
     private final MethodHandle allreduce, reduceScatterBlock, allgather, bcast, barrier, abort, finalizeFn;
     private final int rank, size;
+    private final CollectiveWatchdog watchdog;
     private boolean closed;
 
     private MpiProcessGroup(SymbolLookup lib) {
@@ -73,6 +75,7 @@ public final class MpiProcessGroup implements ProcessGroup {
         } catch (Throwable t) {
             throw new IllegalStateException("MPI initialisation failed: " + t, t);
         }
+        watchdog = new CollectiveWatchdog(rank);
     }
 
     /** Initialises MPI once per process (MPI can be initialised only once) and returns the world group. */
@@ -213,12 +216,15 @@ public final class MpiProcessGroup implements ProcessGroup {
 
     private void call(String name, Call c) {
         int rc;
+        watchdog.enter(name);
         try {
             rc = c.run();
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(name + ": " + t, t);
+        } finally {
+            watchdog.exit();
         }
         check(name, rc);
     }
