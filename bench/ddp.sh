@@ -59,7 +59,7 @@ for entry in jtuner-bench/target/jtuner-bench-*.jar $(tr ':' ' ' < jtuner-bench/
   CP="${CP:+$CP:}$entry"
 done
 
-echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cpus; 1 thread per rank; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc --all) cpus; 1 thread per rank; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "java: $(java -version 2>&1 | head -1); $(mpirun --version | head -1)"
 echo "torch side: $("$PYTHON" -c 'import torch; print("torch", torch.__version__)'), gloo; OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
 echo "$KERNELS"
@@ -71,7 +71,10 @@ JAVA=(java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
       -cp "$CP" org.jtuner.bench.DdpStepBench --zero "$ZERO" "${BENCH_ARGS[@]}")
 run_jtuner() {
   if [[ $1 == 1 ]]; then "${JAVA[@]}" 2>&1; else
-    mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$1" -x OMP_NUM_THREADS "${JAVA[@]}" 2>&1
+    # mpi_yield_when_idle: a rank waiting in a collective yields its core instead of spinning on it, as gloo's
+    # socket waits do (on a machine that other processes share, a spinning rank slows the rank it waits for)
+    mpirun --allow-run-as-root --oversubscribe --bind-to none --mca mpi_yield_when_idle 1 -np "$1" \
+      -x OMP_NUM_THREADS "${JAVA[@]}" 2>&1
   fi | grep -v 'Using incubator modules' | sed "s/^/round $round /" | tee -a "$RESULTS"
 }
 run_torch() {
