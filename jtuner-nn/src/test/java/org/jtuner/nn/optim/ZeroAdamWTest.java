@@ -56,7 +56,7 @@ class ZeroAdamWTest {
         assertThat(Double.parseDouble(m.group(9))).as("weights moved " + output).isGreaterThan(1e-3);
         assertThat(Double.parseDouble(m.group(6))).as("trajectory " + output).isLessThan(1e-6);
         assertThat(Double.parseDouble(m.group(7))).as("gathered state " + output).isLessThan(1e-6);
-        assertThat(Double.parseDouble(m.group(8))).as("resumed from world 1 " + output).isLessThan(1e-6);
+        assertThat(Double.parseDouble(m.group(8))).as("resumed from the gathered state " + output).isLessThan(1e-6);
         assertThat(Long.parseLong(m.group(5))).as("no state allocated after construction " + output).isLessThanOrEqualTo(0);
         assertThat(m.group(10)).isEqualTo("9");
     }

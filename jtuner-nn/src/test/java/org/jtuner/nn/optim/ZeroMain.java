@@ -19,7 +19,7 @@ import org.jtuner.tensor.dist.ProcessGroup;
  * data, its gradients averaged over ranks, stepped by {@link ZeroAdamW} and, from the same gradients, by plain
  * {@link AdamW} on a copy of the weights. Prints per rank the optimizer bytes each allocated (the backend's live bytes
  * around the constructor), the largest relative difference of the weights over the steps, of the gathered state, and
- * of a run resumed from the plain optimizer's state (a checkpoint of world size 1 loaded at this world size).
+ * of a run resumed from the gathered state (a checkpoint) by a fresh ZeRO optimizer, beside the plain one going on.
  */
 public final class ZeroMain {
     static final double LR = 1e-2, B1 = 0.9, B2 = 0.999, EPS = 1e-8, WD = 0.01;
@@ -51,11 +51,14 @@ public final class ZeroMain {
         try (Scope s = Scope.open()) {
             state = maxRelativeTensors(zero.state(), plain.state());
         }
-        // resume: a fresh ZeRO optimizer from the whole state of the plain one (as a checkpoint holds it)
+        // resume: a fresh ZeRO optimizer from the whole state gathered from the ranks (what a checkpoint holds; it
+        // equals the plain optimizer's, state_rel, so it loads the same at any world size, and AdamW loads it too)
         Map<String, float[]> saved = new LinkedHashMap<>();
-        plain.state().forEach((n, t) -> saved.put(n, t.toFloatArray()));
+        try (Scope s = Scope.open()) {
+            zero.state().forEach((n, t) -> saved.put(n, t.toFloatArray()));
+        }
         ZeroAdamW resumed = new ZeroAdamW(g, zeroParams, B1, B2, EPS, WD);
-        resumed.loadState(saved, plain.stepCount(), plain.parameterSteps());
+        resumed.loadState(saved, zero.stepCount(), zero.parameterSteps());
         double resume = 0;
         for (int step = 7; step <= 9; step++) {
             trainStep(g, step, zeroParams, plainParams, resumed, plain);
