@@ -38,14 +38,14 @@ BATCHES=("$@")
 [[ ${#BATCHES[@]} -gt 0 ]] || BATCHES=(1 4)
 
 "$PYTHON" -c "import torch" 2>/dev/null || { echo "PyTorch is missing: apt-get install python3-torch libopenblas0-pthread" >&2; exit 1; }
-# OpenBLAS may pick a generic core on a CPU it does not know; bench/openblas-core.sh (from issue 13) sets
-# OPENBLAS_CORETYPE then. Either way the core torch runs on is printed below.
-[[ -f bench/openblas-core.sh ]] && source bench/openblas-core.sh
+# OpenBLAS may pick a generic core on a CPU it does not know; bench/openblas-core.sh sets OPENBLAS_CORETYPE then
+# (and KERNELS). Either way the core torch runs on is printed below.
+source bench/openblas-core.sh
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
   echo "building jtuner-bench (mvn package -pl jtuner-bench -am, no install) ..." >&2
-  mvn -q -B -o -pl jtuner-bench -am -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2 \
-    || mvn -q -B -pl jtuner-bench -am -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2
+  source bench/build.sh
+  bench_build jtuner-bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 fi
 
 # Run from private copies of jtuner's own jars: other builds may rewrite target/ while the benchmark runs.
@@ -63,6 +63,7 @@ echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cpus; threads: 
 echo "java: $(java -version 2>&1 | head -1)"
 "$PYTHON" bench/torch_matmul.py --info | sed 's/^/torch side: /'
 echo "torch side: OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
+echo "$KERNELS"
 echo "prompt: 64 image + $TEXT text tokens per row, $NEW new tokens, greedy; rounds $ROUNDS, warm-up $WARMUP_S s, $REPS timed reps"
 
 RESULTS="$WORK/results.txt"
@@ -83,6 +84,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 echo "--- best round per side (decode: highest tokens/s; ttft: lowest)"
+echo "$KERNELS"
 awk -v batches="${BATCHES[*]}" '
   $1 == "round" && $4 == "generate" {
     side = $3; b = $6; ttft = $8 + 0; tps = $10 + 0

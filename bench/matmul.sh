@@ -11,6 +11,8 @@
 # Each round runs every shape in jtuner (one JVM) and in PyTorch (one process), alternating which goes first; a
 # shape's figure is the best round's median, the same rule on both sides, since the machine may be shared with builds
 # that steal a core for seconds at a time (the per-round lines show how much that happened).
+# PyTorch runs on the best correct OpenBLAS kernel for this CPU (bench/openblas-core.sh); the "kernels:" line says
+# which kernel each side used.
 # The last line is the 1024³ ratio: "matmul GFLOP/s jtuner/pytorch: R".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +39,8 @@ CLASSES=jtuner-tensor/target/classes
 SGEMM_SRC=jtuner-tensor/src/main/java/org/jtuner/tensor/cpu/Sgemm.java
 if [[ ! -f $CLASSES/org/jtuner/tensor/cpu/Sgemm.class || $SGEMM_SRC -nt $CLASSES/org/jtuner/tensor/cpu/Sgemm.class ]]; then
   echo "building jtuner-tensor ..." >&2
-  mvn -q -o -pl jtuner-tensor -am package -DskipTests >&2 || mvn -q -pl jtuner-tensor -am package -DskipTests >&2
+  source bench/build.sh
+  bench_build jtuner-tensor
 fi
 BENCH_CLASSES=$(mktemp -d)
 trap 'rm -rf "$BENCH_CLASSES"' EXIT
@@ -49,9 +52,13 @@ if ! "$PYTHON" -c "import torch" 2>/dev/null; then
   exit 1
 fi
 
+# PyTorch's best correct OpenBLAS kernel on this CPU (sets OPENBLAS_CORETYPE when needed, and KERNELS).
+source bench/openblas-core.sh
+
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cpus; threads: $THREADS; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "java: $(java -version 2>&1 | head -1)"
 "$PYTHON" bench/torch_matmul.py --info
+echo "$KERNELS"
 
 RESULTS=$(mktemp)
 trap 'rm -rf "$BENCH_CLASSES" "$RESULTS"' EXIT
@@ -70,6 +77,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 echo "--- GFLOP/s per shape: best round's median (and the best single run)"
+echo "$KERNELS"
 awk '
   $1 == "jtuner" || $1 == "pytorch" {
     split($3, kv, "="); v = kv[2] + 0

@@ -39,6 +39,9 @@
 # That would flatter jtuner, whose fork-join threads park, so torch runs with PASSIVE; on an idle machine
 # TORCH_WAIT_POLICY=default may be torch's better setting.
 #
+# PyTorch runs on the best correct OpenBLAS kernel for this CPU (bench/openblas-core.sh); the "kernels:" line says
+# which kernel each side used, printed with the header and again beside the figures.
+#
 # The last line is: "train tokens/s jtuner/pytorch: small R1 medium R2" (n/a for a size not run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,14 +68,15 @@ if ! "$PYTHON" -c "import torch" 2>/dev/null; then
   exit 1
 fi
 
-# Build jtuner-bench and the modules it depends on (offline first; online when a plugin or dependency is missing).
+# PyTorch's best correct OpenBLAS kernel on this CPU (sets OPENBLAS_CORETYPE when needed, and KERNELS).
+source bench/openblas-core.sh
+
+# Build jtuner-bench and the modules it depends on (package through the reactor, no install; see bench/build.sh).
+source bench/build.sh
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
-  echo "building jtuner-bench (mvn install -DskipTests -pl jtuner-bench -am) ..." >&2
-  mvn -q -B -o install -DskipTests -pl jtuner-bench -am >&2 2>/dev/null \
-    || mvn -q -B install -DskipTests -pl jtuner-bench -am >&2
+  echo "building jtuner-bench (mvn package -pl jtuner-bench -am, no install) ..." >&2
+  bench_build jtuner-bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 fi
-(cd jtuner-bench && { mvn -q -B -o dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null 2>&1 \
-  || mvn -q -B dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2; })
 
 # Run from private copies of jtuner's own jars: other builds may rewrite target/ and ~/.m2 while the benchmark runs.
 WORK=$(mktemp -d)
@@ -87,7 +91,8 @@ done
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cpus; threads: $THREADS; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "java: $(java -version 2>&1 | head -1)"
-echo "$("$PYTHON" bench/torch_llava_train.py --info); OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}"
+echo "$("$PYTHON" bench/torch_llava_train.py --info); OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
+echo "$KERNELS"
 echo "rounds $ROUNDS, per size and round: warm-up >= $WARMUP steps and >= $WARMUP_S s, then $STEPS timed steps"
 
 RESULTS="$WORK/results.txt"
@@ -115,6 +120,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 echo "--- best round's median step per side"
+echo "$KERNELS"
 awk -v sizes="${SIZES[*]}" '
   $1 == "round" && ($3 == "jtuner" || $3 == "pytorch") {
     r = $2; side = $3; size = $4; tps = $8 + 0

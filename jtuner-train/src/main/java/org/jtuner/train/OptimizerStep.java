@@ -7,7 +7,7 @@ import org.jtuner.tensor.Tensor;
 /**
  * The optimizer step of a run, data parallel or not: the gradients of every rank combined, scaled, clipped at their
  * global norm and applied to the weights. The trainer builds it in one place ({@link Trainer#optimizerFor}), where a
- * sharded optimizer (ZeRO-1) plugs in instead of {@link ReplicatedAdamW}. Every rank calls every method in the same
+ * sharded optimizer (ZeRO-1) plugs into {@link DataParallelStep} instead of a whole AdamW. Every rank calls every method in the same
  * order (they may run collectives).
  */
 public interface OptimizerStep extends AutoCloseable {

@@ -19,6 +19,8 @@ import org.jtuner.nn.Module;
 import org.jtuner.nn.Parameter;
 import org.jtuner.nn.optim.AdamW;
 import org.jtuner.nn.optim.LrSchedule;
+import org.jtuner.nn.optim.Optimizer;
+import org.jtuner.nn.optim.ZeroAdamW;
 import org.jtuner.tensor.Scope;
 import org.jtuner.tensor.Tensor;
 import org.jtuner.tensor.cpu.CpuBackend;
@@ -110,13 +112,16 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * The one place where the optimizer is chosen: AdamW replicated on every rank after an all-reduce of the
-     * gradients (a sharded optimizer, ZeRO-1, goes here too).
+     * The one place where the optimizer is chosen: the ranks' gradients summed, scaled and clipped, then AdamW, whole
+     * on every rank, or under {@code train.zero: 1} in a job of several ranks ZeRO stage 1 (moments sharded).
      */
     static OptimizerStep optimizerFor(RunConfig config, Map<String, Parameter> trainable, ProcessGroup group) {
         RunConfig.OptimConfig o = config.optim();
-        return new ReplicatedAdamW(trainable, new AdamW(trainable, o.betas().get(0), o.betas().get(1), o.eps(),
-                o.weightDecay()), group);
+        double b1 = o.betas().get(0), b2 = o.betas().get(1);
+        Optimizer adamw = config.train().zero() == 1 && group.size() > 1
+                ? new ZeroAdamW(group, trainable, b1, b2, o.eps(), o.weightDecay())
+                : new AdamW(trainable, b1, b2, o.eps(), o.weightDecay());
+        return new DataParallelStep(trainable, adamw, group);
     }
 
     public long totalIterations() {
@@ -286,12 +291,17 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Writes a checkpoint for the current iteration (trainable weights, optimizer, state, config). Every rank calls
-     * it; rank 0 writes, with the gradients gathered so far in the accumulation window summed over the ranks, and
-     * returns the folder (the other ranks return where it goes).
+     * it (the gradients gathered so far in the accumulation window are summed over the ranks, and a sharded optimizer
+     * gathers its state); rank 0 writes and returns the folder (the other ranks return where it goes).
      */
     public Path saveCheckpoint() {
         if (group.size() > 1) sumPendingGradientsOnRankZero();
-        if (!group.isMain()) return checkpoints.folder(iteration);
+        try (Scope gathered = Scope.open()) { // a sharded optimizer's gathered state lives until written
+            return writeCheckpoint();
+        }
+    }
+
+    private Path writeCheckpoint() {
         Map<String, Tensor> weights = new LinkedHashMap<>();
         trainable.forEach((n, p) -> weights.put(n, p.value()));
         ObjectNode state = JSON.createObjectNode();
@@ -306,6 +316,7 @@ public final class Trainer implements AutoCloseable {
         ObjectNode dropout = state.putObject("lora_dropout_counters");
         dropoutLayers(model).forEach((n, l) -> dropout.put(n, l.dropoutCounter()));
         Map<String, Tensor> optimizerState = new LinkedHashMap<>(optimizer.state());
+        if (!group.isMain()) return checkpoints.folder(iteration);
         // Mid-way through an accumulation window the gradients gathered so far are part of the state too.
         trainable.forEach((n, p) -> {
             if (p.value().grad() != null) optimizerState.put(PENDING_GRAD + n, p.value().grad());
@@ -323,7 +334,7 @@ public final class Trainer implements AutoCloseable {
         for (Parameter p : trainable.values()) if (p.value().grad() != null) pending[0] = 1;
         group.allReduce(pending, ProcessGroup.Op.MAX);
         if (pending[0] == 0) return;
-        ReplicatedAdamW.sumOverRanks(List.copyOf(trainable.values()), group);
+        DataParallelStep.sumOverRanks(List.copyOf(trainable.values()), group);
         if (!group.isMain()) optimizer.zeroGrad();
     }
 

@@ -14,7 +14,7 @@ import org.jtuner.tensor.Tensor;
  * torch.optim.AdamW over a fixed list of trainable parameters, with F32 moment buffers that exist only for
  * trainable parameters. The learning rate is set per step by the caller (the schedule's job).
  */
-public final class AdamW implements AutoCloseable {
+public final class AdamW implements Optimizer {
     private final List<String> names;
     private final List<Parameter> params;
     private final double beta1, beta2, eps, weightDecay;

@@ -20,7 +20,8 @@ import java.nio.file.Path;
  * {@code MPI_SUM}, ...) are addresses of link-time objects ({@code ompi_mpi_comm_world}, {@code ompi_mpi_float},
  * {@code ompi_mpi_op_sum}), so they are looked up as symbols; this ties the class to Open MPI's ABI (MPICH's handles
  * are integers). Collectives are called from one thread at a time ({@code MPI_THREAD_SERIALIZED}); errors keep MPI's
- * default handler, which aborts the job. Counts above 2^30 are sent in chunks (MPI counts are C ints).
+ * default handler, which aborts the job. Counts above 2^30 are sent in chunks (MPI counts are C ints). A collective
+ * that waits too long ends the rank ({@link CollectiveWatchdog}); {@link RankGuard} turns a failure into MPI_Abort.
  */
 public final class MpiProcessGroup implements ProcessGroup {
     /** The environment variable that names libmpi when it is not {@code libmpi.so.40} on the loader's path. */
@@ -36,6 +37,7 @@ public final class MpiProcessGroup implements ProcessGroup {
     private final MemorySegment comm, mpiFloat, mpiDouble, mpiByte, opSum, opMax, opMin;
     private final MethodHandle allreduce, reduceScatterBlock, allgather, bcast, barrier, abort, finalizeFn;
     private final int rank, size;
+    private final CollectiveWatchdog watchdog;
     private boolean closed;
 
     private MpiProcessGroup(SymbolLookup lib) {
@@ -73,6 +75,7 @@ public final class MpiProcessGroup implements ProcessGroup {
         } catch (Throwable t) {
             throw new IllegalStateException("MPI initialisation failed: " + t, t);
         }
+        watchdog = new CollectiveWatchdog(rank);
     }
 
     /** Initialises MPI once per process (MPI can be initialised only once) and returns the world group. */
@@ -87,12 +90,37 @@ public final class MpiProcessGroup implements ProcessGroup {
         if (configured != null && !configured.isBlank() && !Files.isRegularFile(Path.of(configured))) {
             throw new IllegalStateException(LIBRARY_ENV + "=" + configured + " is not a file; " + INSTALL_HINT);
         }
+        withoutMemoryPatcher();
         // Open MPI's plugins (MCA components) expect libmpi's symbols to be global, as a linked program has them.
         dlopenGlobal(name);
         try {
             return SymbolLookup.libraryLookup(name, Arena.global());
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("cannot load " + name + " (Open MPI): " + INSTALL_HINT, e);
+        }
+    }
+
+    /**
+     * Turns off Open MPI's memory patcher ({@code OMPI_MCA_memory=^patcher}) unless the environment already sets
+     * {@code OMPI_MCA_memory}. The patcher hooks munmap and friends for the registration cache of RDMA networks;
+     * jtuner frees large native blocks every step, and with the hooks in place the medium LLaVA step of bench/ddp.sh
+     * took 7.0 s per rank at 2 ranks against 3.5 s without them (and 3.5 s for one rank). Without the hooks Open MPI
+     * only gives up keeping RDMA registrations pinned between calls (mpi_leave_pinned), which CPU jobs on shared
+     * memory or TCP never use. It must be set before MPI_Init reads its parameters.
+     */
+    private static void withoutMemoryPatcher() {
+        if (System.getenv("OMPI_MCA_memory") != null) return;
+        Linker linker = Linker.nativeLinker();
+        MemorySegment setenv = linker.defaultLookup().find("setenv").orElse(null);
+        if (setenv == null) return;
+        MethodHandle h = linker.downcallHandle(setenv, FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+        try (Arena a = Arena.ofConfined()) {
+            int rc = (int) h.invokeExact(a.allocateFrom("OMPI_MCA_memory"), a.allocateFrom("^patcher"), 0);
+            if (rc != 0) System.err.println("jtuner: could not set OMPI_MCA_memory=^patcher (setenv returned " + rc + ")");
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         }
     }
 
@@ -213,12 +241,15 @@ public final class MpiProcessGroup implements ProcessGroup {
 
     private void call(String name, Call c) {
         int rc;
+        watchdog.enter(name);
         try {
             rc = c.run();
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(name + ": " + t, t);
+        } finally {
+            watchdog.exit();
         }
         check(name, rc);
     }

@@ -17,7 +17,7 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
     public RunConfig {
         model = model == null ? new ModelConfig(null, null, null, null, null, null, null, null, null, null, null, null, null) : model;
         optim = optim == null ? new OptimConfig(null, null, null, null, null, null, null, null, null, null, null, null) : optim;
-        train = train == null ? new TrainSection(null, null, null, null, null) : train;
+        train = train == null ? new TrainSection(null, null, null, null, null, null) : train;
         checkpoint = checkpoint == null ? new CheckpointConfig(null, null) : checkpoint;
         logging = logging == null ? new LoggingConfig(null, null) : logging;
         evaluation = evaluation == null ? new EvaluationConfig(null, null, null, null, null, null) : evaluation;
@@ -101,10 +101,11 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
     /**
      * precision: fp32 or bf16; on_nan: stop or skip. loss_reduction: {@code mean} (XTuner's: each rank's mean token
      * loss, gradients averaged over ranks and accumulation steps) or {@code tokens} (the mean over every valid token of
-     * the global batch, whatever the split over ranks and micro-batches).
+     * the global batch, whatever the split over ranks and micro-batches). zero: 0 (every rank holds the whole AdamW
+     * state) or 1 (ZeRO stage 1: the AdamW moments sharded across the ranks of an mpirun job; one rank: plain AdamW).
      */
     public record TrainSection(String precision, Boolean activationCheckpointing, Long seed, String onNan,
-                               String lossReduction) {
+                               String lossReduction, Integer zero) {
         public TrainSection {
             lossReduction = lossReduction == null ? "mean" : lossReduction;
             if (!List.of("mean", "tokens").contains(lossReduction)) {
@@ -114,6 +115,11 @@ public record RunConfig(String name, ModelConfig model, JsonNode data, OptimConf
             activationCheckpointing = activationCheckpointing != null && activationCheckpointing;
             seed = seed == null ? 42L : seed;
             onNan = onNan == null ? "stop" : onNan;
+            zero = zero == null ? 0 : zero;
+            if (zero != 0 && zero != 1) {
+                throw new IllegalArgumentException("train.zero must be 0 or 1 (ZeRO stage 1 shards the optimizer state; "
+                        + "stages 2 and 3 are not implemented), got " + zero);
+            }
             if (!List.of("fp32", "bf16").contains(precision)) {
                 throw new IllegalArgumentException("train.precision must be fp32 or bf16, got '" + precision + "'");
             }

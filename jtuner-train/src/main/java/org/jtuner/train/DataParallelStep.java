@@ -7,20 +7,23 @@ import java.util.Map;
 import org.jtuner.nn.Parameter;
 import org.jtuner.nn.optim.AdamW;
 import org.jtuner.nn.optim.GradClip;
+import org.jtuner.nn.optim.Optimizer;
+import org.jtuner.nn.optim.ZeroAdamW;
 import org.jtuner.tensor.Scope;
 import org.jtuner.tensor.Tensor;
 import org.jtuner.tensor.dist.ProcessGroup;
 
 /**
- * Plain data parallelism (PyTorch DDP's): every rank keeps the whole AdamW state and applies the same update to the
- * same weights, after its gradients have been all-reduced. In a world of one nothing is communicated.
+ * A data-parallel optimizer step (PyTorch DDP's): the ranks' gradients all-reduced, scaled and clipped at their global
+ * norm, then the optimizer: {@link AdamW}, whose whole state every rank keeps and updates alike, or {@link ZeroAdamW},
+ * which updates this rank's shard and all-gathers the weights. In a world of one nothing is communicated.
  */
-public final class ReplicatedAdamW implements OptimizerStep {
+public final class DataParallelStep implements OptimizerStep {
     private final List<Parameter> params;
-    private final AdamW adamw;
+    private final Optimizer adamw;
     private final ProcessGroup group;
 
-    public ReplicatedAdamW(Map<String, Parameter> trainable, AdamW adamw, ProcessGroup group) {
+    public DataParallelStep(Map<String, Parameter> trainable, Optimizer adamw, ProcessGroup group) {
         this.params = new ArrayList<>(trainable.values());
         this.adamw = adamw;
         this.group = group;

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Data-parallel training on the CPU: bench/train_cpu.sh's LLaVA step on 2 ranks x 1 thread, jtuner against PyTorch
+# DistributedDataParallel side by side in one run, and each side's scaling from 1 rank x 1 thread to 2 ranks x 1.
+#
+#   jtuner:  org.jtuner.bench.DdpStepBench under `mpirun -np 2` (Open MPI; gradients all-reduced over MPI per
+#            parameter after the backward, then clipping by the global norm and AdamW; ZERO=1 uses ZeRO-1's sharded
+#            AdamW), and one plain process for 1 rank
+#   pytorch: bench/torch_llava_ddp.py, DDP with the gloo backend (Debian's torch 1.13; gradients averaged in buckets
+#            during the backward), two processes on 127.0.0.1; one plain process (no DDP) for 1 rank
+#   Each rank trains its own batch of 8 x (64 image + 128 text) tokens (medium), so 2 ranks train twice the tokens
+#   per step; tokens/s counts every rank's, and a step takes as long as its slowest rank.
+#   scaling efficiency = tokens/s at 2 ranks / (2 x tokens/s at 1 rank): 1.0 is perfect.
+#
+# Needs: JDK 25 (bin/java-env), Maven, Open MPI (bin/setup-mpi installs it), Debian's torch:
+#     apt-get install python3-torch libopenblas0-pthread openmpi-bin libopenmpi-dev
+# Usage (from anywhere): bench/ddp.sh [small|medium]      (default medium)
+# Environment: ROUNDS (default 2), STEPS (timed steps per run, default 5), WARMUP, WARMUP_S (untimed steps first,
+#              at least WARMUP steps and WARMUP_S seconds, default 3 and 45: the JIT, see bench/train_cpu.sh),
+#              ZERO (0 or 1, default 0), SKIP_BUILD=1, TORCH_WAIT_POLICY (PASSIVE by default, see bench/train_cpu.sh).
+# Each round runs the four configurations back to back (jtuner first in odd rounds, PyTorch first in even ones); a
+# figure is the best round's median step, the same rule on both sides. PyTorch runs on the best correct OpenBLAS
+# kernel for this CPU (bench/openblas-core.sh); the "kernels:" line says which kernel each side used.
+# The last line is: "ddp tokens/s jtuner/pytorch at 2x1: R (scaling 1x1->2x1: jtuner E1 pytorch E2)".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bin/java-env
+
+SIZE=${1:-medium}
+[[ $SIZE == small || $SIZE == medium ]] || { echo "unknown size '$SIZE' (small, medium)" >&2; exit 2; }
+ROUNDS=${ROUNDS:-2}
+STEPS=${STEPS:-5}
+WARMUP=${WARMUP:-3}
+WARMUP_S=${WARMUP_S:-45}
+ZERO=${ZERO:-0}
+PYTHON=/usr/bin/python3
+export OMP_NUM_THREADS=1
+TORCH_WAIT_POLICY=${TORCH_WAIT_POLICY:-PASSIVE}
+if [[ $TORCH_WAIT_POLICY == default ]]; then unset OMP_WAIT_POLICY; else export OMP_WAIT_POLICY=$TORCH_WAIT_POLICY; fi
+
+"$PYTHON" -c "import torch.distributed as d; assert d.is_gloo_available()" 2>/dev/null \
+  || { echo "PyTorch with gloo is missing: apt-get install python3-torch libopenblas0-pthread" >&2; exit 1; }
+bin/setup-mpi
+command -v mpirun >/dev/null || { echo "mpirun is missing: run bin/setup-mpi" >&2; exit 1; }
+
+source bench/openblas-core.sh   # PyTorch's best correct OpenBLAS kernel here (OPENBLAS_CORETYPE, KERNELS)
+source bench/build.sh           # package through the reactor, no install
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+  echo "building jtuner-bench (mvn package -pl jtuner-bench -am, no install) ..." >&2
+  bench_build jtuner-bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+fi
+# Run from private copies of jtuner's own jars: other builds may rewrite target/ while the benchmark runs.
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+CP=""
+for entry in jtuner-bench/target/jtuner-bench-*.jar $(tr ':' ' ' < jtuner-bench/target/classpath.txt); do
+  case $(basename "$entry") in
+    jtuner-*.jar) cp "$entry" "$WORK/"; entry="$WORK/$(basename "$entry")" ;;
+  esac
+  CP="${CP:+$CP:}$entry"
+done
+
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc --all) cpus; 1 thread per rank; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "java: $(java -version 2>&1 | head -1); $(mpirun --version | head -1)"
+echo "torch side: $("$PYTHON" -c 'import torch; print("torch", torch.__version__)'), gloo; OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
+echo "$KERNELS"
+echo "size $SIZE; rounds $ROUNDS, per run: warm-up >= $WARMUP steps and >= $WARMUP_S s, then $STEPS timed steps; zero $ZERO"
+
+RESULTS="$WORK/results.txt"
+BENCH_ARGS=(--steps "$STEPS" --warmup "$WARMUP" --warmup-s "$WARMUP_S" "$SIZE")
+JAVA=(java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Djtuner.threads=1
+      -cp "$CP" org.jtuner.bench.DdpStepBench --zero "$ZERO" "${BENCH_ARGS[@]}")
+run_jtuner() {
+  if [[ $1 == 1 ]]; then "${JAVA[@]}" 2>&1; else
+    # mpi_yield_when_idle: a rank waiting in a collective yields its core instead of spinning on it, as gloo's
+    # socket waits do (on a machine that other processes share, a spinning rank slows the rank it waits for)
+    mpirun --allow-run-as-root --oversubscribe --bind-to none --mca mpi_yield_when_idle 1 -np "$1" \
+      -x OMP_NUM_THREADS "${JAVA[@]}" 2>&1
+  fi | grep -v 'Using incubator modules' | sed "s/^/round $round /" | tee -a "$RESULTS"
+}
+run_torch() {
+  local port=$((29500 + RANDOM % 500)) pids=() r
+  for ((r = 1; r < $1; r++)); do
+    "$PYTHON" bench/torch_llava_ddp.py --rank "$r" --world "$1" --port "$port" "${BENCH_ARGS[@]}" &
+    pids+=($!)
+  done
+  "$PYTHON" bench/torch_llava_ddp.py --rank 0 --world "$1" --port "$port" "${BENCH_ARGS[@]}" \
+    | sed "s/^/round $round /" | tee -a "$RESULTS"
+  for r in "${pids[@]}"; do wait "$r"; done
+}
+for round in $(seq "$ROUNDS"); do
+  echo "--- round $round/$ROUNDS (load $(cut -d' ' -f1 /proc/loadavg))"
+  if (( round % 2 == 1 )); then run_jtuner 1; run_jtuner 2; run_torch 1; run_torch 2
+  else run_torch 1; run_torch 2; run_jtuner 1; run_jtuner 2; fi
+done
+
+echo "--- best round's median step per side and world size"
+echo "$KERNELS"
+awk '
+  $1 == "round" && ($3 == "jtuner-ddp" || $3 == "pytorch-ddp") {
+    side = $3; w = $6; tps = $10 + 0
+    if (tps > best[side, w]) { best[side, w] = tps; ms[side, w] = $8 }
+  }
+  END {
+    printf "%-8s %16s %16s %8s\n", "ranks", "jtuner tok/s", "pytorch tok/s", "ratio"
+    for (w = 1; w <= 2; w++) {
+      j = best["jtuner-ddp", w]; p = best["pytorch-ddp", w]
+      printf "%dx1      %16.1f %16.1f %8s   (step ms: jtuner %s, pytorch %s)\n", w, j, p,
+        (j > 0 && p > 0 ? sprintf("%.2f", j / p) : "n/a"), ms["jtuner-ddp", w], ms["pytorch-ddp", w]
+    }
+    j1 = best["jtuner-ddp", 1]; j2 = best["jtuner-ddp", 2]; p1 = best["pytorch-ddp", 1]; p2 = best["pytorch-ddp", 2]
+    ej = (j1 > 0 && j2 > 0) ? sprintf("%.2f", j2 / (2 * j1)) : "n/a"
+    ep = (p1 > 0 && p2 > 0) ? sprintf("%.2f", p2 / (2 * p1)) : "n/a"
+    r = (j2 > 0 && p2 > 0) ? sprintf("%.2f", j2 / p2) : "n/a"
+    print "ddp tokens/s jtuner/pytorch at 2x1: " r " (scaling 1x1->2x1: jtuner " ej " pytorch " ep ")"
+  }' "$RESULTS"
