@@ -25,6 +25,11 @@ public record Prompt(int[] ids, List<PixelValues> images, List<TiledImage> tiled
         return new Prompt(ids, List.of());
     }
 
+    /** The same images with other ids (a prompt continued with an answer so far). */
+    public Prompt withIds(int[] newIds) {
+        return new Prompt(newIds, images, tiledImages);
+    }
+
     /** An mllama prompt: one {@code <|image|>} id per tiled image. */
     public static Prompt tiled(int[] ids, List<TiledImage> tiledImages) {
         return new Prompt(ids, List.of(), tiledImages);
