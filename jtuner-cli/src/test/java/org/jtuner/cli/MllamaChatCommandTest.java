@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code jtuner chat} on {@code jtuner demo --mllama}'s work dir (a tiny Llama-3.2-Vision trained briefly): the
  * interactive loop's answers (an image question, a reset, the same question, a text-only question) and the batch
- * mode's are the model's greedy answers, computed here without jtuner's generation: the prompt rendered by the
+ * mode's are the model's greedy answers, and {@code eval --cot} scores them (and runs {@code --stage-beam 2}), computed here without jtuner's generation: the prompt rendered by the
  * tokenizer's chat template with a {@code {"type": "image"}} item, then a full forward of the model
  * (MllamaForConditionalGeneration.forward, the fixture-checked path) per new token, arg-max, until {@code <|eot_id|>}.
  */
@@ -82,6 +82,37 @@ class MllamaChatCommandTest {
         assertThat(lines).hasSize(2);
         assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(0)).get("answer").asText().strip()).isEqualTo(first);
         assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(1)).get("answer").asText().strip()).isEqualTo(plain);
+    }
+
+    @Test
+    void evalCotScoresTheModelsGreedyAnswersAndRunsTheStageBeam(@TempDir Path tmp) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var rows = json.createArrayNode();
+        int right = 0, n = 0;
+        try (ChatModel m = ChatModel.load(run, null)) {
+            MllamaForConditionalGeneration model = (MllamaForConditionalGeneration) m.module;
+            for (ShapesDataset.Sample s : heldOut) {
+                if (s.image() == null) continue;
+                var row = rows.addObject().put("id", s.id()).put("image", s.image());
+                row.putArray("conversations").add(json.createObjectNode().put("from", "human").put("value", "<image>\n" + s.question()))
+                        .add(json.createObjectNode().put("from", "gpt").put("value", "<SUMMARY>s</SUMMARY><CAPTION>c</CAPTION>"
+                                + "<REASONING>r</REASONING><CONCLUSION>" + s.answer() + "</CONCLUSION>"));
+                if (greedy(model, s.question(), data.resolve(s.image())).equals(s.answer())) right++;
+                n++;
+            }
+        }
+        Path bench = data.resolve("heldout_cot.json");
+        json.writeValue(bench.toFile(), rows);
+        for (int beam : new int[] {1, 2}) {
+            Path out = tmp.resolve("beam" + beam);
+            String table = ChatCommandTest.runWithStdin("", "eval", run.toString(), "--cot", bench.toString(), "--stage-beam",
+                    String.valueOf(beam), "--max-new-tokens", String.valueOf(MAX_NEW), "--output", out.toString());
+            var r = json.readTree(out.resolve("results.json").toFile()).get("cot").get(0);
+            System.out.println("mllama eval --cot (stage beam " + beam + "): greedy check " + right + "/" + n + "\n" + table);
+            assertThat(r.get("items").asInt()).isEqualTo(n);
+            if (beam == 1) assertThat(r.get("answer_accuracy").asDouble()).isEqualTo((double) right / n);
+            assertThat(Files.readAllLines(out.resolve("predictions.jsonl"))).hasSize(n);
+        }
     }
 
     /** Greedy decoding by full forwards of one unpadded row; the answer's text. */
