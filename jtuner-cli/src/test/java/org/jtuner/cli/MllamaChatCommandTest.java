@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code jtuner chat} on {@code jtuner demo --mllama}'s work dir (a tiny Llama-3.2-Vision trained briefly): the
  * interactive loop's answers (an image question, a reset, the same question, a text-only question) and the batch
- * mode's are the model's greedy answers, and {@code eval --cot} scores them (and runs {@code --stage-beam 2}), computed here without jtuner's generation: the prompt rendered by the
+ * mode's are the model's greedy answers, and {@code eval --vqa} and {@code eval --cot} score them (and runs {@code --stage-beam 2}), computed here without jtuner's generation: the prompt rendered by the
  * tokenizer's chat template with a {@code {"type": "image"}} item, then a full forward of the model
  * (MllamaForConditionalGeneration.forward, the fixture-checked path) per new token, arg-max, until {@code <|eot_id|>}.
  */
@@ -89,6 +89,7 @@ class MllamaChatCommandTest {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         var rows = json.createArrayNode();
         int right = 0, n = 0;
+        List<String> greedyAnswers = new ArrayList<>();
         try (ChatModel m = ChatModel.load(run, null)) {
             MllamaForConditionalGeneration model = (MllamaForConditionalGeneration) m.module;
             for (ShapesDataset.Sample s : heldOut) {
@@ -97,7 +98,9 @@ class MllamaChatCommandTest {
                 row.putArray("conversations").add(json.createObjectNode().put("from", "human").put("value", "<image>\n" + s.question()))
                         .add(json.createObjectNode().put("from", "gpt").put("value", "<SUMMARY>s</SUMMARY><CAPTION>c</CAPTION>"
                                 + "<REASONING>r</REASONING><CONCLUSION>" + s.answer() + "</CONCLUSION>"));
-                if (greedy(model, s.question(), data.resolve(s.image())).equals(s.answer())) right++;
+                String said = greedy(model, s.question(), data.resolve(s.image()));
+                greedyAnswers.add(said);
+                if (said.equals(s.answer())) right++;
                 n++;
             }
         }
@@ -110,9 +113,45 @@ class MllamaChatCommandTest {
             var r = json.readTree(out.resolve("results.json").toFile()).get("cot").get(0);
             System.out.println("mllama eval --cot (stage beam " + beam + "): greedy check " + right + "/" + n + "\n" + table);
             assertThat(r.get("items").asInt()).isEqualTo(n);
-            if (beam == 1) assertThat(r.get("answer_accuracy").asDouble()).isEqualTo((double) right / n);
+            if (beam == 1) {
+                assertThat(r.get("answer_accuracy").asDouble()).isEqualTo((double) right / n);
+                List<String> predicted = new ArrayList<>();
+                for (String line : Files.readAllLines(out.resolve("predictions.jsonl"))) predicted.add(json.readTree(line).get("prediction").asText().strip());
+                assertThat(predicted).as("eval --cot's answers are the greedy answers").isEqualTo(greedyAnswers);
+            }
             assertThat(Files.readAllLines(out.resolve("predictions.jsonl"))).hasSize(n);
         }
+    }
+
+    @Test
+    void evalVqaScoresTheModelsGreedyAnswers(@TempDir Path tmp) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        StringBuilder lines = new StringBuilder();
+        double right = 0;
+        int n = 0;
+        List<String> greedyAnswers = new ArrayList<>();
+        try (ChatModel m = ChatModel.load(run, null)) {
+            MllamaForConditionalGeneration model = (MllamaForConditionalGeneration) m.module;
+            for (ShapesDataset.Sample s : heldOut) {
+                if (s.image() == null) continue;
+                lines.append(json.writeValueAsString(json.createObjectNode().put("question_id", n++).put("image", s.image())
+                        .put("text", s.question()).put("answer", s.answer()))).append('\n');
+                String said = greedy(model, s.question(), data.resolve(s.image()));
+                greedyAnswers.add(said);
+                if (org.jtuner.eval.VqaScoring.normalize(said).equals(org.jtuner.eval.VqaScoring.normalize(s.answer()))) right++;
+            }
+        }
+        Path file = tmp.resolve("vqa.jsonl"), out = tmp.resolve("vqa-out");
+        Files.writeString(file, lines);
+        String table = ChatCommandTest.runWithStdin("", "eval", run.toString(), "--vqa", file.toString(), "--image-folder",
+                data.toString(), "--system", "", "--max-new-tokens", String.valueOf(MAX_NEW), "--output", out.toString());
+        var results = json.readTree(out.resolve("results.json").toFile());
+        System.out.println("mllama eval --vqa: greedy check " + right + "/" + n + "\n" + table);
+        assertThat(results.get("total").asInt()).isEqualTo(n);
+        assertThat(results.get("accuracy").asDouble()).isEqualTo(right / n);
+        List<String> predicted = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("predictions.jsonl"))) predicted.add(json.readTree(line).get("answer").asText().strip());
+        assertThat(predicted).as("eval --vqa's answers (batched) are the greedy answers").isEqualTo(greedyAnswers);
     }
 
     /** Greedy decoding by full forwards of one unpadded row; the answer's text. */
