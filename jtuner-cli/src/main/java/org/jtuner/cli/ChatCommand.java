@@ -27,7 +27,7 @@ import org.jtuner.generate.GenerationConfig;
 import org.jtuner.generate.Prompt;
 import org.jtuner.generate.PromptBuilder;
 import org.jtuner.generate.TextListener;
-import org.jtuner.vision.PixelValues;
+import org.jtuner.vision.RgbImage;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -176,17 +176,17 @@ final class ChatCommand implements Callable<Integer> {
     /** One conversation: its images (placed before the first message) and the rounds so far. */
     final class Conversation {
         final ChatModel model;
-        final List<PixelValues> images;
+        final List<RgbImage> images;
         final List<PromptBuilder.Exchange> history = new ArrayList<>();
 
-        Conversation(ChatModel model, List<PixelValues> images) {
+        Conversation(ChatModel model, List<RgbImage> images) {
             this.model = model;
             this.images = images;
         }
 
         Generation reply(String text, GenerationConfig config, TextListener listener) {
             String input = history.isEmpty() ? PromptBuilder.IMAGE_PLACEHOLDER.concat("\n").repeat(images.size()) + text : text;
-            Prompt p = model.prompts.build(system, history, input, images);
+            Prompt p = model.prompt(system, history, input, images);
             Generation g;
             if (stageBeam > 1) {
                 g = new StageBeamAnswers(model, stageBeam, system).answer(p, text, images, config);
@@ -199,18 +199,11 @@ final class ChatCommand implements Callable<Integer> {
         }
     }
 
-    private static List<PixelValues> load(ChatModel m, List<Path> paths, Path base) {
+    private static List<RgbImage> load(ChatModel m, List<Path> paths, Path base) {
         if (paths.isEmpty()) return List.of();
-        if (m.images == null) throw new IllegalArgumentException("this model is a language model alone: it takes no images");
-        List<PixelValues> out = new ArrayList<>();
-        for (Path p : paths) {
-            Path file = base == null ? p : base.resolve(p);
-            try {
-                out.add(m.images.load(file));
-            } catch (org.jtuner.vision.ImageReadException | RuntimeException e) {
-                throw new IllegalArgumentException("cannot read image " + file + ": " + e.getMessage(), e);
-            }
-        }
+        if (!m.takesImages()) throw new IllegalArgumentException("this model is a language model alone: it takes no images");
+        List<RgbImage> out = new ArrayList<>();
+        for (Path p : paths) out.add(ChatModel.read(base == null ? p : base.resolve(p)));
         return out;
     }
 
@@ -238,22 +231,24 @@ final class ChatCommand implements Callable<Integer> {
             for (int from = 0; from < rows.size(); from += Math.max(1, batchSize)) {
                 List<JsonNode> chunk = rows.subList(from, Math.min(rows.size(), from + Math.max(1, batchSize)));
                 List<Prompt> prompts = new ArrayList<>();
+                List<List<RgbImage>> rowImages = new ArrayList<>();
                 for (JsonNode n : chunk) {
                     List<Path> paths = new ArrayList<>();
                     if (n.hasNonNull("image")) paths.add(Path.of(n.get("image").asText()));
                     if (n.has("images")) n.get("images").forEach(x -> paths.add(Path.of(x.asText())));
-                    List<PixelValues> pixels = load(m, paths, base);
+                    List<RgbImage> pixels = load(m, paths, base);
+                    rowImages.add(pixels);
                     String text = n.hasNonNull("prompt") ? n.get("prompt").asText() : n.get("text").asText();
                     String input = text.contains(PromptBuilder.IMAGE_PLACEHOLDER) ? text
                             : PromptBuilder.IMAGE_PLACEHOLDER.concat("\n").repeat(pixels.size()) + text;
-                    prompts.add(m.prompts.build(system, List.of(), input, pixels));
+                    prompts.add(m.prompt(system, List.of(), input, pixels));
                 }
                 List<Generation> answers = new ArrayList<>();
                 if (stageBeam > 1) {
                     for (int i = 0; i < chunk.size(); i++) {
                         JsonNode n = chunk.get(i);
                         String q = (n.hasNonNull("prompt") ? n.get("prompt").asText() : n.get("text").asText()).replace(PromptBuilder.IMAGE_PLACEHOLDER + "\n", "");
-                        answers.add(new StageBeamAnswers(m, stageBeam, system).answer(prompts.get(i), q, prompts.get(i).images(),
+                        answers.add(new StageBeamAnswers(m, stageBeam, system).answer(prompts.get(i), q, rowImages.get(i),
                                 config.withSeed(config.seed() + from + i)));
                     }
                 } else {

@@ -15,22 +15,34 @@ import org.jtuner.data.LlavaData;
 import org.jtuner.data.SampleEncoder;
 import org.jtuner.generate.GenerationModel;
 import org.jtuner.generate.Generator;
+import org.jtuner.generate.Prompt;
 import org.jtuner.generate.PromptBuilder;
 import org.jtuner.io.config.HfConfigs;
 import org.jtuner.models.llama.LlamaForCausalLM;
 import org.jtuner.models.llava.LlavaForConditionalGeneration;
+import org.jtuner.models.mllama.MllamaConfig;
+import org.jtuner.models.mllama.MllamaForConditionalGeneration;
 import org.jtuner.nn.Module;
 import org.jtuner.text.template.ChatTemplate;
 import org.jtuner.text.template.PromptTemplates;
 import org.jtuner.text.tokenizer.Tokenizer;
 import org.jtuner.train.Checkpoints;
 import org.jtuner.train.ModelSetup;
+import org.jtuner.train.MllamaSetup;
+import org.jtuner.data.mllama.MllamaData;
+import org.jtuner.vision.Images;
+import org.jtuner.vision.RgbImage;
+import org.jtuner.vision.mllama.MllamaImageProcessor;
+import org.jtuner.vision.mllama.MllamaProcessorConfig;
+import org.jtuner.vision.mllama.TiledImage;
+import java.util.List;
 import org.jtuner.train.config.ConfigFiles;
 import org.jtuner.train.config.RunConfig;
 
 /**
  * A model ready to talk: a jtuner work dir (its config.yaml and newest checkpoint, with the tokenizer, template and
- * image processor of its data section), a LLaVA folder or an LLM folder (Hugging Face layout; the tokenizer beside
+ * image processor of its data section; a LLaVA or an mllama run), a LLaVA folder, a Llama-3.2-Vision (mllama) folder
+ * or an LLM folder (Hugging Face layout; the tokenizer beside
  * the weights; the image processor from preprocessor_config.json when there is one). The prompt comes from the
  * named XTuner template, or else the work dir's template, or else the tokenizer's chat template. Or, as
  * {@code xtuner chat} takes them, XTuner's pieces ({@link #fromXtunerRelease}).
@@ -41,6 +53,7 @@ final class ChatModel implements AutoCloseable {
     final PromptBuilder prompts;
     final ImageLoader images; // null for a language model alone
     final java.util.function.Function<org.jtuner.vision.RgbImage, org.jtuner.vision.PixelValues> preprocess; // decoded images
+    final java.util.function.Function<org.jtuner.vision.RgbImage, TiledImage> tile; // mllama's images, else null
     private Path scratch; // the merged XTuner pieces, deleted on close
     private static final java.util.List<String> TOKENIZER_FILES = java.util.List.of("tokenizer.json", "tokenizer_config.json",
             "special_tokens_map.json", "tokenizer.model", "added_tokens.json", "chat_template.jinja");
@@ -52,6 +65,39 @@ final class ChatModel implements AutoCloseable {
         this.images = images;
         this.preprocess = images == null ? null
                 : rgb -> images.processor().preprocess(padToSquare ? images.processor().expandToSquare(rgb) : rgb);
+        this.tile = null;
+    }
+
+    /** An mllama (Llama-3.2-Vision) model: images tiled by its MllamaImageProcessor. */
+    private ChatModel(MllamaForConditionalGeneration module, Generator generator, PromptBuilder prompts, MllamaImageProcessor processor) {
+        this.module = module;
+        this.generator = generator;
+        this.prompts = prompts;
+        this.images = null;
+        this.preprocess = null;
+        this.tile = processor::preprocess;
+    }
+
+    boolean takesImages() {
+        return preprocess != null || tile != null;
+    }
+
+    /** The prompt for {@code input} after {@code history}, its images decoded and processed as this model takes them. */
+    Prompt prompt(String system, List<PromptBuilder.Exchange> history, String input, List<RgbImage> rgb) {
+        if (!rgb.isEmpty() && !takesImages()) {
+            throw new IllegalArgumentException("this model is a language model alone: it takes no images");
+        }
+        if (tile != null) return prompts.buildTiled(system, history, input, rgb.stream().map(tile).toList());
+        return prompts.build(system, history, input, rgb.stream().map(preprocess).toList());
+    }
+
+    /** Reads an image file; a file that does not decode is named in the error. */
+    static RgbImage read(Path file) {
+        try {
+            return Images.read(file);
+        } catch (org.jtuner.vision.ImageReadException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot read image " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -76,7 +122,14 @@ final class ChatModel implements AutoCloseable {
                 throw new IllegalArgumentException(dir + " is neither a jtuner work dir (config.yaml) nor a model folder (config.json)");
             }
             Tokenizer tokenizer = Tokenizer.load(dir);
-            boolean llava = HfConfigs.load(dir).modelType().equals("llava");
+            String type = HfConfigs.load(dir).modelType();
+            if (type.equals(MllamaConfig.MODEL_TYPE)) {
+                MllamaForConditionalGeneration mllama = MllamaForConditionalGeneration.load(dir, false);
+                Path processor = dir.resolve("preprocessor_config.json");
+                return mllama(mllama, tokenizer, dir, templateName, Files.isRegularFile(processor)
+                        ? MllamaProcessorConfig.fromFile(processor) : MllamaProcessorConfig.llama32Vision());
+            }
+            boolean llava = type.equals("llava");
             Module module = llava ? LlavaForConditionalGeneration.load(dir) : LlamaForCausalLM.load(dir);
             GenerationModel model = llava ? GenerationModel.of((LlavaForConditionalGeneration) module)
                     : GenerationModel.of((LlamaForCausalLM) module);
@@ -107,10 +160,38 @@ final class ChatModel implements AutoCloseable {
         }
     }
 
+    private static ChatModel mllama(MllamaForConditionalGeneration model, Tokenizer tokenizer, Path tokenizerDir,
+                                    String templateName, MllamaProcessorConfig processor) {
+        try {
+            GenerationModel generation = GenerationModel.of(model);
+            return new ChatModel(model, new Generator(generation, tokenizer),
+                    builder(tokenizer, generation, templateName, tokenizerDir), new MllamaImageProcessor(processor));
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * An mllama work dir ({@code model.mllama} in its config.yaml): the run's model with its newest checkpoint (LoRA
+     * adapters applied), the tokenizer and chat template of {@code data.tokenizer}, the processor of
+     * {@code data.image_processor}, as training used them.
+     */
+    private static ChatModel fromMllamaWorkDir(Path workDir, RunConfig config, DataConfig data, String templateName) throws IOException {
+        Path latest = new Checkpoints(workDir).latest();
+        if (latest == null) throw new IllegalArgumentException(workDir + " holds no checkpoint (iter_<step> folders) yet");
+        Tokenizer tokenizer = Tokenizer.load(data.tokenizer());
+        MllamaProcessorConfig processor = MllamaData.processorConfig(data.imageProcessor());
+        MllamaForConditionalGeneration model = MllamaSetup.build(config.model().withPretrained(latest.toString()), "fp32",
+                new Random(config.train().seed()));
+        return mllama(model, tokenizer, data.tokenizer(), templateName, processor);
+    }
+
     private static ChatModel fromWorkDir(Path workDir, String templateName) throws IOException {
         ObjectNode tree = (ObjectNode) ConfigFiles.YAML.readTree(workDir.resolve(Checkpoints.CONFIG).toFile());
         RunConfig config = RunConfig.bind(tree, workDir.resolve(Checkpoints.CONFIG).toString());
         DataConfig data = DataConfig.fromYamlSection(tree.get("data"));
+        if (config.model().mllama() != null) return fromMllamaWorkDir(workDir, config, data, templateName);
         Tokenizer tokenizer = Tokenizer.load(data.tokenizer());
         ClipImageLoader loader = ClipImageLoader.fromConfig(data);
         LlavaData.Parts parts = LlavaData.parts(data, tokenizer, loader);

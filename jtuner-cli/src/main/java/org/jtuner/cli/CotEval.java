@@ -21,7 +21,7 @@ import org.jtuner.generate.Prompt;
 import org.jtuner.generate.PromptBuilder;
 import org.jtuner.generate.TextListener;
 import org.jtuner.train.cot.CotBenchmark;
-import org.jtuner.vision.PixelValues;
+import org.jtuner.vision.RgbImage;
 
 /**
  * {@code jtuner eval MODEL --cot FILE ...}: each LLaVA-CoT benchmark file (LLaVA json/jsonl, the first gpt turn the
@@ -83,17 +83,13 @@ final class CotEval {
     }
 
     private String answer(ChatModel m, StageBeamAnswers beam, GenerationConfig config, String question, Path image) {
-        List<PixelValues> pixels = new ArrayList<>();
+        List<RgbImage> pixels = new ArrayList<>();
         if (image != null) {
-            if (m.images == null) throw new IllegalArgumentException("this model is a language model alone: it takes no images");
-            try {
-                pixels.add(m.images.load(image));
-            } catch (org.jtuner.vision.ImageReadException e) {
-                throw new IllegalArgumentException("cannot read image " + image + ": " + e.getMessage(), e);
-            }
+            if (!m.takesImages()) throw new IllegalArgumentException("this model is a language model alone: it takes no images");
+            pixels.add(ChatModel.read(image));
         }
         String input = PromptBuilder.IMAGE_PLACEHOLDER.concat("\n").repeat(pixels.size()) + question;
-        Prompt prompt = m.prompts.build(c.system, List.of(), input, pixels);
+        Prompt prompt = m.prompt(c.system, List.of(), input, pixels);
         if (c.stageBeam == 1) return m.generator.generate(prompt, config, TextListener.NONE).text();
         return beam.answer(prompt, question, pixels, config).text();
     }

@@ -27,7 +27,6 @@ import org.jtuner.generate.Generation;
 import org.jtuner.generate.GenerationConfig;
 import org.jtuner.generate.Prompt;
 import org.jtuner.generate.TextListener;
-import org.jtuner.vision.PixelValues;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -173,12 +172,7 @@ final class EvalCommand implements Callable<Integer> {
         return batch -> {
             List<Prompt> prompts = new ArrayList<>();
             for (Question q : batch) {
-                List<PixelValues> pixels = new ArrayList<>();
-                if (!q.images().isEmpty() && m.preprocess == null) {
-                    throw new IllegalArgumentException("this model is a language model alone: it takes no images");
-                }
-                for (var img : q.images()) pixels.add(m.preprocess.apply(img));
-                prompts.add(m.prompts.build(q.system(), List.of(), q.text(), pixels));
+                prompts.add(m.prompt(q.system(), List.of(), q.text(), q.images()));
             }
             return m.generator.generate(prompts, config, TextListener.NONE).stream().map(Generation::text).toList();
         };

@@ -9,7 +9,7 @@ import org.jtuner.generate.Prompt;
 import org.jtuner.generate.PromptBuilder;
 import org.jtuner.generate.cot.ModelJudge;
 import org.jtuner.generate.cot.StageBeamSearch;
-import org.jtuner.vision.PixelValues;
+import org.jtuner.vision.RgbImage;
 
 /**
  * {@code --stage-beam N} of chat and eval: LLaVA-CoT's stage-level beam search with the model as its own judge.
@@ -29,11 +29,11 @@ final class StageBeamAnswers {
     }
 
     /** The answer to {@code question} (as the user typed it, without image placeholders) given its prompt and images. */
-    Generation answer(Prompt prompt, String question, List<PixelValues> images, GenerationConfig config) {
+    Generation answer(Prompt prompt, String question, List<RgbImage> images, GenerationConfig config) {
         GenerationConfig judging = config.withMaxNewTokens(Math.min(config.maxNewTokens(), 128));
         ModelJudge judge = new ModelJudge(model.generator, (text, withImage) -> withImage
-                ? model.prompts.build(system, List.of(), PromptBuilder.IMAGE_PLACEHOLDER.concat("\n").repeat(images.size()) + text, images)
-                : model.prompts.build(system, List.of(), text, List.of()), judging, question, null);
+                ? model.prompt(system, List.of(), PromptBuilder.IMAGE_PLACEHOLDER.concat("\n").repeat(images.size()) + text, images)
+                : model.prompt(system, List.of(), text, List.of()), judging, question, null);
         return search.search(prompt, config, StageBeamSearch.paperSampling(config), judge, new SplittableRandom(config.seed())).generation();
     }
 }

@@ -4,11 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import org.jtuner.models.llama.KvCache;
-import org.jtuner.models.llama.LlamaForCausalLM;
-import org.jtuner.tensor.Ops;
 import org.jtuner.tensor.Scope;
-import org.jtuner.tensor.Tensor;
 import org.jtuner.tensor.autograd.Autograd;
 import org.jtuner.text.tokenizer.Tokenizer;
 
@@ -48,7 +44,6 @@ public final class Generator {
             throw new IllegalArgumentException("stop strings need a tokenizer to decode the text");
         }
         int b = prompts.size();
-        LlamaForCausalLM llm = model.languageModel();
         TokenSampler sampler = new TokenSampler(config);
         int[] lengths = prompts.stream().mapToInt(p -> p.ids().length).toArray();
         int longest = Arrays.stream(lengths).max().orElseThrow();
@@ -66,12 +61,10 @@ public final class Generator {
         }
         boolean training = model.module().isTraining();
         model.module().train(false);
-        KvCache[] cache = llm.newCache();
-        try (AutoCloseable ng = Autograd.noGrad()) {
+        try (AutoCloseable ng = Autograd.noGrad(); Decoding decoding = model.decoding()) {
             float[][] logits;
             try (Scope step = Scope.open()) {
-                Tensor embeds = leftPadded(prompts, longest);
-                logits = lastLogits(llm, embeds, Tensor.ofInts(mask, b, longest), Tensor.ofInts(positions, b, longest), cache);
+                logits = decoding.prefill(prompts, longest, mask, positions);
             }
             int width = longest;
             for (int n = 0; n < config.maxNewTokens(); n++) {
@@ -92,8 +85,7 @@ public final class Generator {
                 mask = grown;
                 width++;
                 try (Scope step = Scope.open()) {
-                    Tensor embeds = llm.embedTokens().forward(Tensor.ofInts(next, b, 1));
-                    logits = lastLogits(llm, embeds, Tensor.ofInts(mask, b, width), Tensor.ofInts(pos, b, 1), cache);
+                    logits = decoding.step(next, mask, width, pos);
                 }
             }
         } catch (RuntimeException e) {
@@ -101,33 +93,10 @@ public final class Generator {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         } finally {
-            KvCache.closeAll(cache);
             model.module().train(training);
         }
         List<Generation> out = new ArrayList<>(b);
         for (int r = 0; r < b; r++) out.add(rows[r].result(r, listener));
-        return out;
-    }
-
-    /** The prompts' embeddings, each row left-padded with zeros to {@code longest}: [B, longest, D]. */
-    private Tensor leftPadded(List<Prompt> prompts, int longest) {
-        Tensor[] each = new Tensor[prompts.size()];
-        for (int r = 0; r < each.length; r++) {
-            Tensor e = model.embed(prompts.get(r));
-            int t = e.shape()[1], d = e.shape()[2];
-            each[r] = t == longest ? e : Ops.concat(1, Tensor.zeros(1, longest - t, d), e);
-        }
-        return each.length == 1 ? each[0] : Ops.concat(0, each);
-    }
-
-    /** One forward with the cache; the logits of each row's last position. */
-    private static float[][] lastLogits(LlamaForCausalLM llm, Tensor embeds, Tensor mask, Tensor positions, KvCache[] cache) {
-        Tensor hidden = llm.model().forward(embeds, mask, positions, cache);
-        int b = hidden.shape()[0], t = hidden.shape()[1];
-        float[] flat = llm.head(hidden.slice(1, t - 1, t)).toFloatArray();
-        int v = flat.length / b;
-        float[][] out = new float[b][];
-        for (int r = 0; r < b; r++) out[r] = Arrays.copyOfRange(flat, r * v, (r + 1) * v);
         return out;
     }
 

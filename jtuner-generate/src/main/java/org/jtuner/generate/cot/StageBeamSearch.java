@@ -69,7 +69,7 @@ public final class StageBeamSearch {
             if (left <= 0) break;
             GenerationConfig base = beam == 1 ? config : candidates.withSeed(candidates.seed() + s);
             GenerationConfig stageConfig = base.withMaxNewTokens(left).withStopStrings(List.of(stage.close()));
-            Prompt continued = new Prompt(concat(prompt.ids(), answer), prompt.images());
+            Prompt continued = prompt.withIds(concat(prompt.ids(), answer));
             List<Generation> sampled = generator.generate(Collections.nCopies(beam, continued), stageConfig, TextListener.NONE);
             List<Candidate> pool = new ArrayList<>();
             for (Generation g : sampled) {
@@ -94,7 +94,7 @@ public final class StageBeamSearch {
         int left = config.maxNewTokens() - answer.length;
         if (open && left > 0) {
             // after the conclusion, what the model writes until it ends (its end token), decoded plainly
-            Generation tail = generator.generate(new Prompt(concat(prompt.ids(), answer), prompt.images()),
+            Generation tail = generator.generate(prompt.withIds(concat(prompt.ids(), answer)),
                     config.withMaxNewTokens(left), TextListener.NONE);
             answer = concat(answer, tail.tokens());
             finish = tail.finishReason();

@@ -55,7 +55,12 @@ public final class MllamaCrossAttentionDecoderLayer extends Module {
      * {@code mllama_zero_text_only_cross_attention}), else null.
      */
     public Tensor forward(Tensor x, Tensor vision, Tensor mask, Tensor rowMask, Tensor attnRowMask) {
-        Tensor attn = crossAttn.forward(inputLayernorm.forward(x), vision, mask);
+        return forward(x, crossAttn.keysValues(vision), mask, rowMask, attnRowMask);
+    }
+
+    /** As {@link #forward(Tensor, Tensor, Tensor, Tensor, Tensor)}, from the vision states' keys and values. */
+    public Tensor forward(Tensor x, Tensor[] visionKeysValues, Tensor mask, Tensor rowMask, Tensor attnRowMask) {
+        Tensor attn = crossAttn.forward(inputLayernorm.forward(x), visionKeysValues, mask);
         if (attnRowMask != null) attn = Ops.mul(attn, attnRowMask);
         Tensor h = Ops.add(x, Ops.mul(gate(attnGate), attn));
         Tensor m = mlp.forward(postAttentionLayernorm.forward(h));

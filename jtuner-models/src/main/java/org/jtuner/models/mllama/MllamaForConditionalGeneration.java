@@ -143,6 +143,15 @@ public final class MllamaForConditionalGeneration extends Module {
     }
 
     /**
+     * The cross-attention states [B, images·tiles·tokens, D] of pixel_values [B, images, tiles, 3, H, W]: the vision
+     * encoder, then the projector (what generation computes once per prompt).
+     */
+    public Tensor crossAttentionStates(Tensor pixelValues, Tensor aspectRatioIds, Tensor aspectRatioMask) {
+        if (visionModel == null) throw new IllegalStateException("this model has no vision encoder");
+        return crossAttentionStates(visionModel.forward(pixelValues, aspectRatioIds, aspectRatioMask));
+    }
+
+    /**
      * The full forward: pixel_values [B, images, tiles, 3, H, W], aspect_ratio_ids I32 [B, images],
      * aspect_ratio_mask I32 [B, images, tiles], cross_attention_mask [B, T, images, tiles]; with null pixel_values a
      * text-only forward (the cross-attention layers are skipped). Returns logits [B, T, vocab].

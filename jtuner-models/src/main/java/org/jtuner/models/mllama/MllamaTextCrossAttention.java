@@ -54,10 +54,25 @@ public final class MllamaTextCrossAttention extends Module {
      * mask [B, 1, T, N] additive (0 or finfo.min) or null. Returns [B, T, D].
      */
     public Tensor forward(Tensor x, Tensor vision, Tensor mask) {
-        int b = x.shape()[0], t = x.shape()[1], n = vision.shape()[1];
+        return forward(x, keysValues(vision), mask);
+    }
+
+    /**
+     * The keys (after k_norm) and values of the vision states [B, N, D]: {k, v} [B, Hkv, N, hd] each. They depend
+     * on the images only, so generation computes them once per prompt (transformers keeps them in its cache).
+     */
+    public Tensor[] keysValues(Tensor vision) {
+        int b = vision.shape()[0], n = vision.shape()[1];
+        return new Tensor[] {kNorm.forward(heads(kProj.forward(vision), b, n, kvHeads)),
+                heads(vProj.forward(vision), b, n, kvHeads)};
+    }
+
+    /** As {@link #forward(Tensor, Tensor, Tensor)}, from {@link #keysValues} computed before. */
+    public Tensor forward(Tensor x, Tensor[] keysValues, Tensor mask) {
+        int b = x.shape()[0], t = x.shape()[1], n = keysValues[0].shape()[2];
         Tensor q = qNorm.forward(heads(qProj.forward(x), b, t, heads));          // [B, H, T, hd]
-        Tensor k = kNorm.forward(heads(kProj.forward(vision), b, n, kvHeads));   // [B, Hkv, N, hd]
-        Tensor v = heads(vProj.forward(vision), b, n, kvHeads);
+        Tensor k = keysValues[0];                                                // [B, Hkv, N, hd]
+        Tensor v = keysValues[1];
         int group = heads / kvHeads;
         // Query heads sharing a kv head are adjacent: [B, H, T, hd] as [B, Hkv, group·T, hd] serves a group at once.
         Tensor scores = Ops.affine(Ops.matmul(q.reshape(b, kvHeads, group * t, headDim), false, k, true),

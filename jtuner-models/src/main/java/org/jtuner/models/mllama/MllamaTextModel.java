@@ -6,6 +6,7 @@ import java.util.Random;
 
 import org.jtuner.io.config.LlamaConfig;
 import org.jtuner.models.ActivationCheckpointing;
+import org.jtuner.models.llama.KvCache;
 import org.jtuner.models.llama.LlamaDecoderLayer;
 import org.jtuner.models.llama.LlamaModel;
 import org.jtuner.models.llama.RotaryEmbedding;
@@ -92,38 +93,90 @@ public final class MllamaTextModel extends Module {
      * (every text token attends to every vision token). Returns the final hidden states [B, T, D].
      */
     public Tensor forward(Tensor inputsEmbeds, Tensor attentionMask, Tensor vision, MllamaCrossAttentionMask crossMask) {
+        return forward(inputsEmbeds, attentionMask, null, vision, crossMask, null);
+    }
+
+    /** An empty cache for {@link #forward(Tensor, Tensor, Tensor, Tensor, MllamaCrossAttentionMask, KvCache[])}: one per layer. */
+    public KvCache[] newCache() {
+        KvCache[] cache = new KvCache[layers.size()];
+        for (int i = 0; i < cache.length; i++) cache[i] = new KvCache();
+        return cache;
+    }
+
+    /**
+     * The forward with a cache, for generation (transformers' MllamaTextModel with past_key_values): the
+     * self-attention layers append this call's keys and values; a cross-attention layer stores the vision states'
+     * keys and values when {@code vision} is given (the prefill) and reuses them when it is null (a decoding step);
+     * a cross-attention layer with neither is skipped, as for a text-only batch. attentionMask I32 [B, past + T] or
+     * null; positionIds I32 [B, T] or null (past + 0..T-1); crossMask covers this call's T positions; cache from
+     * {@link #newCache()} or null (then this is the plain forward). Returns the final hidden states [B, T, D].
+     */
+    public Tensor forward(Tensor inputsEmbeds, Tensor attentionMask, Tensor positionIds, Tensor vision,
+                          MllamaCrossAttentionMask crossMask, KvCache[] cache) {
         int[] s = inputsEmbeds.shape();
         if (s.length != 3 || s[2] != config.hiddenSize()) {
             throw new IllegalArgumentException("inputs_embeds " + inputsEmbeds.describe() + " must be [B, T, " + config.hiddenSize() + "]");
         }
         int b = s[0], t = s[1];
+        if (cache != null && cache.length != layers.size()) {
+            throw new IllegalArgumentException("cache has " + cache.length + " layers, the model " + layers.size());
+        }
+        int past = pastLength(cache);
         if (attentionMask != null && (attentionMask.dtype() != DType.I32 || attentionMask.rank() != 2
-                || attentionMask.shape()[0] != b || attentionMask.shape()[1] != t)) {
-            throw new IllegalArgumentException("attention_mask " + attentionMask.describe() + " must be I32 [" + b + ", " + t + "]");
+                || attentionMask.shape()[0] != b || attentionMask.shape()[1] != past + t)) {
+            throw new IllegalArgumentException("attention_mask " + attentionMask.describe() + " must be I32 [" + b + ", "
+                    + (past + t) + "] (past + new positions)");
         }
         if (vision != null && (vision.rank() != 3 || vision.shape()[0] != b || vision.shape()[2] != config.hiddenSize())) {
             throw new IllegalArgumentException("cross_attention_states " + vision.describe() + " must be [" + b
                     + ", vision tokens, " + config.hiddenSize() + "]");
         }
-        int[] pos = new int[b * t];
-        for (int i = 0; i < b; i++) for (int j = 0; j < t; j++) pos[i * t + j] = j;
+        int[] pos;
+        if (positionIds != null) {
+            if (positionIds.dtype() != DType.I32 || positionIds.rank() != 2 || positionIds.shape()[0] != b || positionIds.shape()[1] != t) {
+                throw new IllegalArgumentException("position_ids " + positionIds.describe() + " must be I32 [" + b + ", " + t + "]");
+            }
+            pos = positionIds.toIntArray();
+        } else {
+            pos = new int[b * t];
+            for (int i = 0; i < b; i++) for (int j = 0; j < t; j++) pos[i * t + j] = past + j;
+        }
         Tensor[] cs = rotary.tables(inputsEmbeds.device(), pos, b, t);
         Tensor additive = crossMask == null ? null : crossMask.additive();
         Tensor rows = crossMask == null ? null : crossMask.rows();
         Tensor attnRows = config.zeroTextOnlyCrossAttention() ? rows : null;
         Tensor h = inputsEmbeds;
-        for (Module layer : layers) {
-            boolean checkpoint = ActivationCheckpointing.applies(activationCheckpointing, layer, h);
+        for (int i = 0; i < layers.size(); i++) {
+            Module layer = layers.get(i);
+            boolean checkpoint = cache == null && ActivationCheckpointing.applies(activationCheckpointing, layer, h);
             if (layer instanceof MllamaCrossAttentionDecoderLayer cross) {
-                if (vision == null) continue; // text only: transformers skips these layers for the whole batch
-                h = checkpoint ? Autograd.checkpoint(in -> cross.forward(in[0], in[1], additive, rows, attnRows), h, vision)
-                        : cross.forward(h, vision, additive, rows, attnRows);
+                KvCache c = cache == null ? null : cache[i];
+                if (vision == null && (c == null || c.length() == 0)) continue; // text only: transformers skips these layers
+                if (checkpoint) {
+                    h = Autograd.checkpoint(in -> cross.forward(in[0], in[1], additive, rows, attnRows), h, vision);
+                } else if (vision == null) {
+                    h = cross.forward(h, new Tensor[] {c.keys(), c.values()}, additive, rows, attnRows);
+                } else {
+                    Tensor[] kv = cross.crossAttn().keysValues(vision);
+                    if (c != null) {
+                        c.close();
+                        c.append(kv[0], kv[1]);
+                    }
+                    h = cross.forward(h, kv, additive, rows, attnRows);
+                }
             } else {
                 LlamaDecoderLayer self = (LlamaDecoderLayer) layer;
                 h = checkpoint ? Autograd.checkpoint(in -> self.forward(in[0], cs[0], cs[1], attentionMask, null), h)
-                        : self.forward(h, cs[0], cs[1], attentionMask, null);
+                        : self.forward(h, cs[0], cs[1], attentionMask, cache == null ? null : cache[i]);
             }
         }
         return norm.forward(h);
+    }
+
+    /** Positions already in the cache: the first self-attention layer's length (cross-attention layers hold images). */
+    private int pastLength(KvCache[] cache) {
+        if (cache == null) return 0;
+        for (int i = 0; i < layers.size(); i++) if (layers.get(i) instanceof LlamaDecoderLayer) return cache[i].length();
+        return 0;
     }
 }
