@@ -180,6 +180,8 @@ class TrainerRanksTest {
                 try (LlavaForConditionalGeneration m = model(config);
                      Trainer t = new Trainer(config, "", m, FixtureBatches.source(100, g.rank() == 0 ? rank0 : rank1),
                              work.resolve("zero" + zero), g)) {
+                    assertThat(((DataParallelStep) t.optimizerStep()).optimizer())
+                            .isInstanceOf(zero == 1 ? org.jtuner.nn.optim.ZeroAdamW.class : org.jtuner.nn.optim.AdamW.class);
                     List<Trainer.StepReport> reports = new ArrayList<>();
                     for (int i = 0; i < 4; i++) {
                         reports.add(t.step());
