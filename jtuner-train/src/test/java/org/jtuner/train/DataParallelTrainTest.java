@@ -76,9 +76,10 @@ class DataParallelTrainTest {
         }
         ShapesDataset.writeJson(data.resolve("unequal.json"), unequal);
 
-        // both tests' 2-rank runs in one mpirun job
+        // the tests' 2-rank runs in one mpirun job
         trainOnTwoRanks(meanConfig(2, 1, 5).toString(), root.resolve("work/dp2").toString(), "--",
-                tokenConfig(2).toString(), root.resolve("work/tokens2").toString());
+                tokenConfig(2).toString(), root.resolve("work/tokens2").toString(), "--",
+                zeroConfig().toString(), root.resolve("work/dp2zero").toString());
     }
 
     /** 20 samples, 2 epochs; a constant learning rate (the schedule counts micro-batches, which differ between runs). */
@@ -89,6 +90,11 @@ class DataParallelTrainTest {
     private static Path meanConfig(int world, int accumulate, int saveSteps, String name) throws IOException {
         return config(name, "equal.json", 2, "shuffle", 2, accumulate,
                 "scheduler: constant, warmup_ratio: 0", "mean", saveSteps);
+    }
+
+    /** dp2 under ZeRO stage 1 (the reduction field carries the extra train key). */
+    private static Path zeroConfig() throws IOException {
+        return config("dp2zero", "equal.json", 2, "shuffle", 2, 1, "scheduler: constant, warmup_ratio: 0", "mean, zero: 1", 5);
     }
 
     private static Path tokenConfig(int batch) throws IOException {
@@ -214,6 +220,33 @@ class DataParallelTrainTest {
             got.addAll(rank1.get(s));
             assertThat(got).as("samples of step %d", s + 1).containsExactlyInAnyOrderElementsOf(order.get(s));
         }
+    }
+
+    /** {@code train.zero: 1} under a real mpirun: the trajectory, weights and checkpointed optimizer state of dp2. */
+    @Test
+    void zeroStageOneOnTwoRanksFollowsTheUnshardedRun() throws IOException {
+        Path zero = root.resolve("work/dp2zero"), dp = root.resolve("work/dp2");
+        List<JsonNode> zeroLines = metrics(zero), dpLines = metrics(dp);
+        assertThat(zeroLines).hasSize(10);
+        for (int s = 0; s < 10; s++) {
+            assertThat(relative(zeroLines.get(s).get("loss").asDouble(), dpLines.get(s).get("loss").asDouble()))
+                    .as("loss of step %d", s + 1).isLessThan(1e-6);
+            assertThat(relative(zeroLines.get(s).get("grad_norm").asDouble(), dpLines.get(s).get("grad_norm").asDouble()))
+                    .as("grad norm of step %d", s + 1).isLessThan(1e-6);
+        }
+        assertSameWeights(zero.resolve("iter_10"), dp.resolve("iter_10"), 1e-6);
+        // the gathered optimizer state of the ZeRO checkpoint is the unsharded one (relative L2 per tensor)
+        Map<String, float[]> a = tensors(zero.resolve("iter_5").resolve(Checkpoints.OPTIMIZER)),
+                b = tensors(dp.resolve("iter_5").resolve(Checkpoints.OPTIMIZER));
+        assertThat(a.keySet()).isNotEmpty().containsExactlyElementsOf(b.keySet());
+        a.forEach((n, x) -> {
+            double diff = 0, norm = 0;
+            for (int i = 0; i < x.length; i++) {
+                diff += (x[i] - b.get(n)[i]) * (double) (x[i] - b.get(n)[i]);
+                norm += b.get(n)[i] * (double) b.get(n)[i];
+            }
+            assertThat(Math.sqrt(diff / Math.max(norm, 1e-30))).as(n).isLessThan(1e-6);
+        });
     }
 
     /**
@@ -348,8 +381,12 @@ class DataParallelTrainTest {
     }
 
     private static Map<String, float[]> weights(Path checkpoint) throws IOException {
+        return tensors(checkpoint.resolve(Checkpoints.WEIGHTS));
+    }
+
+    private static Map<String, float[]> tensors(Path file) throws IOException {
         Map<String, float[]> out = new TreeMap<>();
-        try (SafetensorsFile f = SafetensorsFile.open(checkpoint.resolve(Checkpoints.WEIGHTS))) {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
             for (String n : f.names()) out.put(n, f.readFloats(n));
         }
         return out;
