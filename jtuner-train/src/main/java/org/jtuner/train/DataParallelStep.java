@@ -65,6 +65,11 @@ public final class DataParallelStep implements OptimizerStep {
         }
     }
 
+    /** The optimizer this step runs (for tests: which one {@link Trainer#optimizerFor} chose). */
+    Optimizer optimizer() {
+        return adamw;
+    }
+
     @Override
     public void zeroGrad() {
         adamw.zeroGrad();

@@ -124,6 +124,11 @@ public final class Trainer implements AutoCloseable {
         return new DataParallelStep(trainable, adamw, group);
     }
 
+    /** The optimizer step this trainer runs (for tests). */
+    OptimizerStep optimizerStep() {
+        return optimizer;
+    }
+
     public long totalIterations() {
         return totalIters;
     }

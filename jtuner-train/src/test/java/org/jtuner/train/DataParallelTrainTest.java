@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -13,6 +14,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -71,15 +76,25 @@ class DataParallelTrainTest {
         }
         ShapesDataset.writeJson(data.resolve("unequal.json"), unequal);
 
-        // both tests' 2-rank runs in one mpirun job
+        // the tests' 2-rank runs in one mpirun job
         trainOnTwoRanks(meanConfig(2, 1, 5).toString(), root.resolve("work/dp2").toString(), "--",
-                tokenConfig(2).toString(), root.resolve("work/tokens2").toString());
+                tokenConfig(2).toString(), root.resolve("work/tokens2").toString(), "--",
+                zeroConfig().toString(), root.resolve("work/dp2zero").toString());
     }
 
     /** 20 samples, 2 epochs; a constant learning rate (the schedule counts micro-batches, which differ between runs). */
     private static Path meanConfig(int world, int accumulate, int saveSteps) throws IOException {
-        return config(world == 2 ? "dp2" : "acc2", "equal.json", 2, "shuffle", 2, accumulate,
+        return meanConfig(world, accumulate, saveSteps, world == 2 ? "dp2" : "acc2");
+    }
+
+    private static Path meanConfig(int world, int accumulate, int saveSteps, String name) throws IOException {
+        return config(name, "equal.json", 2, "shuffle", 2, accumulate,
                 "scheduler: constant, warmup_ratio: 0", "mean", saveSteps);
+    }
+
+    /** dp2 under ZeRO stage 1 (the reduction field carries the extra train key). */
+    private static Path zeroConfig() throws IOException {
+        return config("dp2zero", "equal.json", 2, "shuffle", 2, 1, "scheduler: constant, warmup_ratio: 0", "mean, zero: 1", 5);
     }
 
     private static Path tokenConfig(int batch) throws IOException {
@@ -207,6 +222,101 @@ class DataParallelTrainTest {
         }
     }
 
+    /** {@code train.zero: 1} under a real mpirun: the trajectory, weights and checkpointed optimizer state of dp2. */
+    @Test
+    void zeroStageOneOnTwoRanksFollowsTheUnshardedRun() throws IOException {
+        Path zero = root.resolve("work/dp2zero"), dp = root.resolve("work/dp2");
+        List<JsonNode> zeroLines = metrics(zero), dpLines = metrics(dp);
+        assertThat(zeroLines).hasSize(10);
+        for (int s = 0; s < 10; s++) {
+            assertThat(relative(zeroLines.get(s).get("loss").asDouble(), dpLines.get(s).get("loss").asDouble()))
+                    .as("loss of step %d", s + 1).isLessThan(1e-6);
+            assertThat(relative(zeroLines.get(s).get("grad_norm").asDouble(), dpLines.get(s).get("grad_norm").asDouble()))
+                    .as("grad norm of step %d", s + 1).isLessThan(1e-6);
+        }
+        assertSameWeights(zero.resolve("iter_10"), dp.resolve("iter_10"), 1e-6);
+        // the gathered optimizer state of the ZeRO checkpoint is the unsharded one (relative L2 per tensor)
+        Map<String, float[]> a = tensors(zero.resolve("iter_5").resolve(Checkpoints.OPTIMIZER)),
+                b = tensors(dp.resolve("iter_5").resolve(Checkpoints.OPTIMIZER));
+        assertThat(a.keySet()).isNotEmpty().containsExactlyElementsOf(b.keySet());
+        a.forEach((n, x) -> {
+            double diff = 0, norm = 0;
+            for (int i = 0; i < x.length; i++) {
+                diff += (x[i] - b.get(n)[i]) * (double) (x[i] - b.get(n)[i]);
+                norm += b.get(n)[i] * (double) b.get(n)[i];
+            }
+            assertThat(Math.sqrt(diff / Math.max(norm, 1e-30))).as(n).isLessThan(1e-6);
+        });
+    }
+
+    /**
+     * {@code kill -9} of rank 1 after the first checkpoint of a run that checkpoints every step: the job ends non-zero
+     * within 60 s, mpirun's output names the killed rank, and {@code --resume latest} in a new 2-rank job finishes the
+     * run with the weights of the uninterrupted one (the same 10 steps as {@code dp2}, which checkpoints less often).
+     */
+    @Test
+    void killingOneRankStopsTheJobAndResumeFinishesTheRunAsIfUninterrupted() throws Exception {
+        Path killed = root.resolve("work/killed");
+        Path config = meanConfig(2, 1, 1, "killed");
+        Path log = Files.createTempFile("mpirun-kill", ".log");
+        Process job = new ProcessBuilder(MpiRun.command(2, TrainRankMain.class, config.toString(), killed.toString()))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long pid = pidOfRank1(log, job);
+            awaitOrFail(() -> Files.isRegularFile(killed.resolve("iter_1").resolve(Checkpoints.STATE)), job, log, "no checkpoint iter_1");
+            long killedAt = System.nanoTime();
+            ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // SIGKILL: the rank cannot report anything itself
+            boolean ended = job.waitFor(90, TimeUnit.SECONDS);
+            double seconds = (System.nanoTime() - killedAt) / 1e9;
+            String out = Files.readString(log, StandardCharsets.UTF_8);
+            System.out.printf("job ended %.1f s after the kill%n", seconds);
+            assertThat(ended).as("the job still runs 90 s after rank 1 was killed:\n" + out).isTrue();
+            assertThat(job.exitValue()).as(out).isNotZero();
+            assertThat(seconds).as(out).isLessThan(60);
+            assertThat(out).containsPattern("process rank 1 with PID \\d+ on node \\S+ exited on signal 9");
+            assertThat(out).as("killed before the run ended").doesNotContain("killed done");
+        } finally {
+            job.descendants().forEach(ProcessHandle::destroyForcibly);
+            job.destroyForcibly();
+            Files.deleteIfExists(log);
+        }
+        // a checkpoint still being written at the kill is a .tmp-iter_<step> folder, never taken as the latest
+        Path latest = new Checkpoints(killed).latest();
+        assertThat(latest).isNotNull();
+        Path half = killed.resolve(".tmp-iter_99");
+        Files.createDirectories(half);
+        Files.writeString(half.resolve(Checkpoints.STATE), "{}");
+        assertThat(new Checkpoints(killed).latest()).isEqualTo(latest);
+        assertThat(Checkpoints.stepOf(latest)).isLessThan(10);
+
+        trainOnTwoRanks(config.toString(), killed.toString(), "latest");
+        assertSameWeights(killed.resolve("iter_10"), root.resolve("work/dp2/iter_10"), 0);
+    }
+
+    private static long pidOfRank1(Path log, Process job) throws IOException, InterruptedException {
+        Pattern started = Pattern.compile("rank 1 pid (\\d+) started");
+        long[] pid = {-1};
+        awaitOrFail(() -> {
+            try {
+                Matcher m = started.matcher(Files.readString(log, StandardCharsets.UTF_8));
+                if (m.find()) pid[0] = Long.parseLong(m.group(1));
+                return pid[0] > 0;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, job, log, "rank 1 never said it started");
+        return pid[0];
+    }
+
+    private static void awaitOrFail(BooleanSupplier done, Process job, Path log, String what) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline && job.isAlive()) {
+            if (done.getAsBoolean()) return;
+            Thread.sleep(20);
+        }
+        throw new AssertionError(what + ":\n" + Files.readString(log, StandardCharsets.UTF_8));
+    }
+
     /** Each sample's loss tokens (labels that count, after the shift) as the data layer encodes it. */
     private static int[] lossTokenCounts(Path config) throws IOException {
         var tree = TrainRun.resolve(config.toString(), List.of());
@@ -271,8 +381,12 @@ class DataParallelTrainTest {
     }
 
     private static Map<String, float[]> weights(Path checkpoint) throws IOException {
+        return tensors(checkpoint.resolve(Checkpoints.WEIGHTS));
+    }
+
+    private static Map<String, float[]> tensors(Path file) throws IOException {
         Map<String, float[]> out = new TreeMap<>();
-        try (SafetensorsFile f = SafetensorsFile.open(checkpoint.resolve(Checkpoints.WEIGHTS))) {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
             for (String n : f.names()) out.put(n, f.readFloats(n));
         }
         return out;

@@ -27,6 +27,8 @@ public final class TrainRankMain {
         }
         runs.add(current);
         ProcessGroup group = ProcessGroup.fromEnvironment();
+        // what a fault test needs to kill one rank (the launcher only knows mpirun's pid)
+        System.out.println("rank " + group.rank() + " pid " + ProcessHandle.current().pid() + " started");
         for (List<String> run : runs) {
             var tree = TrainRun.resolve(run.get(0), List.of());
             TrainRun.Result r = TrainRun.run(tree, Path.of(run.get(1)), run.size() > 2 ? run.get(2) : null,

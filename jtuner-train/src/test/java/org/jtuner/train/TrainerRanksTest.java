@@ -27,13 +27,17 @@ class TrainerRanksTest {
             model:
               llm_lora: {r: 4, alpha: 8, dropout: 0.0, target_modules: [q_proj, v_proj]}
             optim: {lr: 2.0e-3, warmup_ratio: 0, scheduler: constant, accumulative_counts: %d, max_iters: %d}
-            train: {on_nan: %s, loss_reduction: %s}
+            train: {on_nan: %s, loss_reduction: %s, zero: %d}
             checkpoint: {save_steps: 1000}
             evaluation: {freq: 1000}
             """;
 
     private static RunConfig config(int accumulate, int iterations, String onNan, String reduction) {
-        return FixtureBatches.config(RUN.formatted(accumulate, iterations, onNan, reduction));
+        return config(accumulate, iterations, onNan, reduction, 0);
+    }
+
+    private static RunConfig config(int accumulate, int iterations, String onNan, String reduction, int zero) {
+        return FixtureBatches.config(RUN.formatted(accumulate, iterations, onNan, reduction, zero));
     }
 
     private static LlavaForConditionalGeneration model(RunConfig config) {
@@ -157,6 +161,83 @@ class TrainerRanksTest {
         }
         assertClose(resumed.get(0).weights(), straight.get(0).weights(), 1e-6);
         assertClose(resumed.get(1).weights(), resumed.get(0).weights(), 0);
+    }
+
+    /**
+     * {@code train.zero: 1} through the trainer (ZeroAdamW chosen by {@link Trainer#optimizerFor}): the same losses,
+     * grad norms and weights as the whole AdamW on every rank, a checkpoint whose (gathered) optimizer state is the
+     * unsharded one's, and a ZeRO run resumed from it continues bit for bit. Rank 1 trains text only, so the projector
+     * gets its gradient from rank 0 alone.
+     */
+    @Test
+    void zeroStageOneThroughTheTrainerTrainsAsTheWholeAdamwAndResumesExactly(@TempDir Path work) throws Exception {
+        FixtureBatches f = new FixtureBatches();
+        LongFunction<Batch> rank0 = i -> i % 2 == 0 ? f.full((int) i) : f.textOnly((int) i), rank1 = i -> f.textOnly((int) i);
+        Map<Integer, List<Run>> straight = new LinkedHashMap<>();
+        for (int zero : new int[] {0, 1}) {
+            RunConfig config = config(1, 4, "stop", "mean", zero);
+            straight.put(zero, ThreadRanks.run(2, g -> {
+                try (LlavaForConditionalGeneration m = model(config);
+                     Trainer t = new Trainer(config, "", m, FixtureBatches.source(100, g.rank() == 0 ? rank0 : rank1),
+                             work.resolve("zero" + zero), g)) {
+                    assertThat(((DataParallelStep) t.optimizerStep()).optimizer())
+                            .isInstanceOf(zero == 1 ? org.jtuner.nn.optim.ZeroAdamW.class : org.jtuner.nn.optim.AdamW.class);
+                    List<Trainer.StepReport> reports = new ArrayList<>();
+                    for (int i = 0; i < 4; i++) {
+                        reports.add(t.step());
+                        if (i == 1) t.saveCheckpoint();
+                    }
+                    return new Run(reports, snapshot(t));
+                }
+            }));
+        }
+        List<Run> whole = straight.get(0), sharded = straight.get(1);
+        for (int s = 0; s < 4; s++) {
+            Trainer.StepReport a = sharded.get(0).reports().get(s), b = whole.get(0).reports().get(s);
+            assertThat(relative(a.loss(), b.loss())).as("loss of step %d", s + 1).isLessThan(1e-6);
+            assertThat(relative(a.gradNorm(), b.gradNorm())).as("grad norm of step %d", s + 1).isLessThan(1e-6);
+        }
+        assertClose(sharded.get(0).weights(), whole.get(0).weights(), 1e-6);
+        assertClose(sharded.get(1).weights(), sharded.get(0).weights(), 0);
+
+        // the ZeRO checkpoint holds the whole optimizer state: the same tensors as the unsharded run's
+        Path zeroCheckpoint = work.resolve("zero1/iter_2");
+        Map<String, float[]> zeroState = tensors(zeroCheckpoint.resolve(Checkpoints.OPTIMIZER)),
+                wholeState = tensors(work.resolve("zero0/iter_2").resolve(Checkpoints.OPTIMIZER));
+        assertThat(zeroState.keySet()).anyMatch(n -> n.contains("projector")).anyMatch(n -> n.contains("lora"));
+        assertClose(zeroState, wholeState, 1e-6);
+        assertThat(Checkpoints.readState(zeroCheckpoint).get("parameter_steps"))
+                .isEqualTo(Checkpoints.readState(work.resolve("zero0/iter_2")).get("parameter_steps"));
+
+        RunConfig zero = config(1, 4, "stop", "mean", 1);
+        List<Run> resumed = ThreadRanks.run(2, g -> {
+            try (LlavaForConditionalGeneration m = model(zero);
+                 Trainer t = new Trainer(zero, "", m, FixtureBatches.source(100, g.rank() == 0 ? rank0 : rank1),
+                         work.resolve("zero1-resumed"), g)) {
+                t.resume(zeroCheckpoint);
+                List<Trainer.StepReport> reports = new ArrayList<>();
+                for (int i = 0; i < 2; i++) reports.add(t.step());
+                return new Run(reports, snapshot(t));
+            }
+        });
+        for (int s = 0; s < 2; s++) {
+            assertThat(resumed.get(0).reports().get(s).loss()).as("loss of step %d after resume", s + 3)
+                    .isEqualTo(sharded.get(0).reports().get(s + 2).loss());
+        }
+        assertClose(resumed.get(0).weights(), sharded.get(0).weights(), 0);
+        assertClose(resumed.get(1).weights(), sharded.get(1).weights(), 0);
+    }
+
+    private static double relative(double got, double want) {
+        return Math.abs(got - want) / Math.max(Math.abs(want), 1e-12);
+    }
+
+    private static Map<String, float[]> tensors(Path file) throws java.io.IOException {
+        Map<String, float[]> out = new java.util.TreeMap<>();
+        try (org.jtuner.io.safetensors.SafetensorsFile s = org.jtuner.io.safetensors.SafetensorsFile.open(file)) {
+            for (String n : s.names()) out.put(n, s.readFloats(n));
+        }
+        return out;
     }
 
     private static void assertClose(Map<String, float[]> got, Map<String, float[]> want, double tolerance) {
