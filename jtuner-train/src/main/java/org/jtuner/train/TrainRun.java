@@ -26,6 +26,7 @@ import org.jtuner.models.llava.LlavaForConditionalGeneration;
 import org.jtuner.models.mllama.MllamaConfig;
 import org.jtuner.models.mllama.MllamaForConditionalGeneration;
 import org.jtuner.tensor.dist.ProcessGroup;
+import org.jtuner.tensor.dist.RankGuard;
 import org.jtuner.train.config.ConfigFiles;
 import org.jtuner.train.config.RunConfig;
 import org.jtuner.train.cot.CotBenchmark;
@@ -86,9 +87,11 @@ public final class TrainRun {
     public static Result runAsLaunched(ObjectNode tree, Path workDir, String resume, PrintStream out) {
         ProcessGroup group = ProcessGroup.fromEnvironment();
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        Result r = run(tree, workDir, resume, group.isMain() ? out : quiet, group);
+        Result[] r = new Result[1];
+        // a rank that throws (or runs out of memory) names itself and aborts the job, so no other rank waits for ever
+        RankGuard.run(group, () -> r[0] = run(tree, workDir, resume, group.isMain() ? out : quiet, group));
         group.close();
-        return r;
+        return r[0];
     }
 
     /**
