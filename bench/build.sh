@@ -16,3 +16,22 @@ bench_build() {
   fi
   rm -f "$log"
 }
+
+# bench_jars: builds jtuner-bench (unless SKIP_BUILD=1) and sets CP to its classpath, jtuner's own jars copied into a
+# private folder WORK (removed on exit), because other builds may rewrite target/ while the benchmark runs.
+bench_jars() {
+  if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+    echo "building jtuner-bench (mvn package -pl jtuner-bench -am, no install) ..." >&2
+    bench_build jtuner-bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+  fi
+  WORK=$(mktemp -d)
+  trap 'rm -rf "$WORK"' EXIT
+  CP=""
+  local entry
+  for entry in jtuner-bench/target/jtuner-bench-*.jar $(tr ':' ' ' < jtuner-bench/target/classpath.txt); do
+    case $(basename "$entry") in
+      jtuner-*.jar) cp "$entry" "$WORK/"; entry="$WORK/$(basename "$entry")" ;;
+    esac
+    CP="${CP:+$CP:}$entry"
+  done
+}

@@ -43,21 +43,8 @@ bin/setup-mpi
 command -v mpirun >/dev/null || { echo "mpirun is missing: run bin/setup-mpi" >&2; exit 1; }
 
 source bench/openblas-core.sh   # PyTorch's best correct OpenBLAS kernel here (OPENBLAS_CORETYPE, KERNELS)
-source bench/build.sh           # package through the reactor, no install
-if [[ ${SKIP_BUILD:-0} != 1 ]]; then
-  echo "building jtuner-bench (mvn package -pl jtuner-bench -am, no install) ..." >&2
-  bench_build jtuner-bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
-fi
-# Run from private copies of jtuner's own jars: other builds may rewrite target/ while the benchmark runs.
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-CP=""
-for entry in jtuner-bench/target/jtuner-bench-*.jar $(tr ':' ' ' < jtuner-bench/target/classpath.txt); do
-  case $(basename "$entry") in
-    jtuner-*.jar) cp "$entry" "$WORK/"; entry="$WORK/$(basename "$entry")" ;;
-  esac
-  CP="${CP:+$CP:}$entry"
-done
+source bench/build.sh
+bench_jars   # CP: jtuner-bench built, jtuner's jars copied to a private folder
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc --all) cpus; 1 thread per rank; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "java: $(java -version 2>&1 | head -1); $(mpirun --version | head -1)"

@@ -71,23 +71,8 @@ fi
 # PyTorch's best correct OpenBLAS kernel on this CPU (sets OPENBLAS_CORETYPE when needed, and KERNELS).
 source bench/openblas-core.sh
 
-# Build jtuner-bench and the modules it depends on (package through the reactor, no install; see bench/build.sh).
 source bench/build.sh
-if [[ ${SKIP_BUILD:-0} != 1 ]]; then
-  echo "building jtuner-bench (mvn package -pl jtuner-bench -am, no install) ..." >&2
-  bench_build jtuner-bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
-fi
-
-# Run from private copies of jtuner's own jars: other builds may rewrite target/ and ~/.m2 while the benchmark runs.
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-CP=""
-for entry in jtuner-bench/target/jtuner-bench-*.jar $(tr ':' ' ' < jtuner-bench/target/classpath.txt); do
-  case $(basename "$entry") in
-    jtuner-*.jar) cp "$entry" "$WORK/"; entry="$WORK/$(basename "$entry")" ;;
-  esac
-  CP="${CP:+$CP:}$entry"
-done
+bench_jars   # CP: jtuner-bench built, jtuner's jars copied to a private folder
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cpus; threads: $THREADS; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "java: $(java -version 2>&1 | head -1)"
