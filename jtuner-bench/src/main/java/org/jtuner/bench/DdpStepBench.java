@@ -90,7 +90,7 @@ public final class DdpStepBench {
                     long t0 = System.nanoTime();
                     double loss;
                     try (Scope s = Scope.open()) {
-                        Tensor l = LlavaForConditionalGeneration.loss(model.forward(inputIds, attentionMask, pixels), labelIds);
+                        Tensor l = model.trainingLoss(inputIds, attentionMask, pixels, labelIds);
                         loss = l.item();
                         (world == 1 ? l : l.mul(1.0 / world)).backward(); // the sum over ranks is the mean gradient
                     }

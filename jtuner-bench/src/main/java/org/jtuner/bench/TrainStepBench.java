@@ -33,7 +33,10 @@ import org.jtuner.tensor.cpu.Parallel;
  * </ul>
  * The vision tower runs up to layer -2 (LLaVA's feature layer; the CLS token is dropped, 64 patch tokens remain),
  * the projected features take the first 64 positions of each row, the text tokens follow; labels are random ids at
- * the text positions and -100 at the image positions, and the loss is transformers' shifted causal-LM mean.
+ * the text positions and -100 at the image positions, and the loss is transformers' shifted causal-LM mean. The loss
+ * is jtuner's training loss ({@link LlavaForConditionalGeneration#trainingLoss}), as {@code jtuner train} computes
+ * it: the LM head runs only at the positions that predict a label (128 of 192 per row in medium; PyTorch, as
+ * transformers does, computes the logits of all 192), for the same loss and gradients.
  *
  * <p>Usage: {@code TrainStepBench [--steps N] [--warmup W] [--warmup-s S] [small] [medium]}: N timed steps after a
  * warm-up of at least W steps and S seconds (the JIT compiles the kernels during the first few steps). Per size it
@@ -142,8 +145,7 @@ public final class TrainStepBench {
                     long t0 = System.nanoTime(), t1, t2;
                     double loss;
                     try (Scope s = Scope.open()) {
-                        Tensor logits = model.forward(inputIds, attentionMask, pixels);
-                        Tensor l = LlavaForConditionalGeneration.loss(logits, labelIds);
+                        Tensor l = model.trainingLoss(inputIds, attentionMask, pixels, labelIds);
                         loss = l.item();
                         t1 = System.nanoTime();
                         l.backward();

@@ -23,8 +23,7 @@ public final class LlavaMicroBatches implements MicroBatches {
         Batch b = data.batch(iteration);
         if (b.isEmpty()) return null;
         Batch.Tensors t = b.toTensors();
-        return new Forward(LlavaForConditionalGeneration.loss(model.forward(t.inputIds(), t.attentionMask(), t.pixelValues()),
-                t.labels()), b.tokens(),
+        return new Forward(model.trainingLoss(t.inputIds(), t.attentionMask(), t.pixelValues(), t.labels()), b.tokens(),
                 MicroBatches.lossTokens(b.labels(), b.rows(), b.seqLen()));
     }
 

@@ -19,6 +19,7 @@ import org.jtuner.nn.Embedding;
 import org.jtuner.nn.Linear;
 import org.jtuner.nn.Module;
 import org.jtuner.tensor.F;
+import org.jtuner.tensor.Ops;
 import org.jtuner.tensor.Scope;
 import org.jtuner.tensor.Tensor;
 import org.jtuner.tensor.autograd.Autograd;
@@ -31,6 +32,9 @@ import org.jtuner.tensor.autograd.Autograd;
  * table, which then gets the gradients of both uses.
  */
 public final class LlamaForCausalLM extends Module {
+    /** The label transformers' loss ignores. */
+    public static final int IGNORE_INDEX = -100;
+
     private final LlamaConfig config;
     private final LlamaModel model;
     private final Linear lmHead; // null when tied
@@ -154,13 +158,45 @@ public final class LlamaForCausalLM extends Module {
      * cross-entropy over the predicted labels that are not ignored.
      */
     public static Tensor causalLmLoss(Tensor logits, Tensor labels) {
+        return F.crossEntropy(logits, Tensor.ofInts(labels.device(), shiftedLabels(labels), labels.shape()), IGNORE_INDEX);
+    }
+
+    /** The label each position predicts (labels I32 [B, T]): label t + 1, and {@link #IGNORE_INDEX} at the last. */
+    private static int[] shiftedLabels(Tensor labels) {
         int[] s = labels.shape();
+        if (s.length != 2) throw new IllegalArgumentException("causal LM loss: labels must be [B, T], got " + labels.describe());
         int[] l = labels.toIntArray();
         int[] shifted = new int[l.length];
         for (int b = 0; b < s[0]; b++) {
-            for (int t = 0; t < s[1]; t++) shifted[b * s[1] + t] = t + 1 < s[1] ? l[b * s[1] + t + 1] : -100;
+            for (int t = 0; t < s[1]; t++) shifted[b * s[1] + t] = t + 1 < s[1] ? l[b * s[1] + t + 1] : IGNORE_INDEX;
         }
-        return F.crossEntropy(logits, Tensor.ofInts(labels.device(), shifted, s), -100);
+        return shifted;
+    }
+
+    /**
+     * {@code causalLmLoss(head(hidden), labels)} with the LM head run only at the positions that predict a label:
+     * hidden [B, T, D] (the model's output after its final norm), labels I32 [B, T]. The same loss and gradients
+     * (the logits of ignored positions never reach the loss) for less work and memory where most labels are ignored,
+     * as the image, prompt and padding tokens of LLaVA training are. With no label to predict it is the full path.
+     */
+    public Tensor causalLmLossFromHidden(Tensor hidden, Tensor labels) {
+        int[] sh = hidden.shape(), sl = labels.shape();
+        if (sh.length != 3 || sl.length != 2 || sh[0] != sl[0] || sh[1] != sl[1]) {
+            throw new IllegalArgumentException("causal LM loss: hidden " + hidden.describe() + " and labels "
+                    + labels.describe() + " must be [B, T, D] and [B, T]");
+        }
+        int[] shifted = shiftedLabels(labels);
+        int counted = 0;
+        for (int v : shifted) if (v != IGNORE_INDEX) counted++;
+        if (counted == 0) return causalLmLoss(head(hidden), labels);
+        int[] rows = new int[counted], targets = new int[counted];
+        for (int i = 0, r = 0; i < shifted.length; i++) {
+            if (shifted[i] == IGNORE_INDEX) continue;
+            rows[r] = i;
+            targets[r++] = shifted[i];
+        }
+        Tensor picked = Ops.gatherRows(hidden.reshape(sh[0] * sh[1], sh[2]), Tensor.ofInts(hidden.device(), rows, counted));
+        return F.crossEntropy(head(picked), Tensor.ofInts(labels.device(), targets, counted), IGNORE_INDEX);
     }
 
     // ---------------------------------------------------------------- generation

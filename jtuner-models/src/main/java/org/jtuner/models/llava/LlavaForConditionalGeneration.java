@@ -396,4 +396,14 @@ public final class LlavaForConditionalGeneration extends Module {
     public static Tensor loss(Tensor logits, Tensor labels) {
         return LlamaForCausalLM.causalLmLoss(logits, labels);
     }
+
+    /**
+     * The training loss of a batch: {@code loss(forward(inputIds, attentionMask, pixelValues), labels)}, the same
+     * value and gradients, with the LM head run only at the positions that predict a label (see
+     * {@link LlamaForCausalLM#causalLmLossFromHidden}): the image and prompt tokens get no logits.
+     */
+    public Tensor trainingLoss(Tensor inputIds, Tensor attentionMask, Tensor pixelValues, Tensor labels) {
+        Tensor hidden = languageModel.model().forward(inputsEmbeds(inputIds, pixelValues), attentionMask, null, null);
+        return languageModel.causalLmLossFromHidden(hidden, labels);
+    }
 }

@@ -52,17 +52,66 @@ class LlavaParityTest {
             assertThat(lossErr).isLessThan(TOL);
 
             loss.backward();
-            List<String> grads = ref.names().stream().filter(n -> n.startsWith("grad.")).toList();
-            assertThat(grads).hasSize(10);
-            for (String g : grads) {
-                String name = g.substring("grad.".length());
-                Parameter p = model.parameter(name);
-                assertThat(p).as("parameter %s", name).isNotNull();
-                assertThat(p.value().grad()).as("gradient of %s", name).isNotNull();
-                double err = ReferenceTensors.relErr(p.value().grad().toFloatArray(), ref.floats(g));
-                System.out.printf("tiny-llava %s rel err %.3g%n", g, err);
-                assertThat(err).as(g).isLessThan(TOL);
-            }
+            assertGradientsMatch(model, ref);
+        }
+    }
+
+    /**
+     * The training loss, whose LM head runs only at the positions that predict a label (the fixture's batch ignores
+     * the labels of its image, prompt and padding tokens), gives transformers' loss and every reference gradient.
+     */
+    @Test
+    void trainingLossWithLogitsOnlyWhereLabelsCountMatchesTransformers() throws Exception {
+        Path dir = Fixtures.path("tiny-llava");
+        try (LlavaForConditionalGeneration model = LlavaForConditionalGeneration.load(dir);
+             ReferenceTensors ref = ReferenceTensors.open(dir.resolve("reference.safetensors"));
+             Scope s = Scope.open()) {
+            int[] labels = ref.intArray("labels");
+            long counted = java.util.stream.IntStream.range(0, labels.length)
+                    .filter(i -> (i + 1) % ref.shape("labels")[1] != 0 && labels[i + 1] != -100).count();
+            assertThat(counted).as("positions that predict a label").isBetween(1L, labels.length - 2L);
+            Tensor loss = model.trainingLoss(ref.ints("input_ids"), ref.ints("attention_mask"),
+                    ref.tensor("pixel_values"), ref.ints("labels"));
+            float refLoss = ref.floats("loss")[0];
+            double lossErr = Math.abs(loss.item() - refLoss) / Math.abs(refLoss);
+            System.out.printf("tiny-llava training loss (logits at %d positions) %.7f vs %.7f (rel %.3g)%n",
+                    counted, loss.item(), refLoss, lossErr);
+            assertThat(lossErr).isLessThan(TOL);
+            loss.backward();
+            assertGradientsMatch(model, ref);
+        }
+    }
+
+    /** With no label to predict, the training loss is the full path's (transformers' mean over no labels). */
+    @Test
+    void trainingLossWithEveryLabelIgnoredIsTheFullPathsLoss() throws Exception {
+        Path dir = Fixtures.path("tiny-llava");
+        try (LlavaForConditionalGeneration model = LlavaForConditionalGeneration.load(dir);
+             ReferenceTensors ref = ReferenceTensors.open(dir.resolve("reference.safetensors"));
+             Scope s = Scope.open(); AutoCloseable ng = Autograd.noGrad()) {
+            int[] shape = ref.shape("labels");
+            int[] ignored = new int[shape[0] * shape[1]];
+            java.util.Arrays.fill(ignored, -100);
+            Tensor labels = Tensor.ofInts(ignored, shape);
+            Tensor ids = ref.ints("input_ids"), mask = ref.ints("attention_mask"), pixels = ref.tensor("pixel_values");
+            double full = LlavaForConditionalGeneration.loss(model.forward(ids, mask, pixels), labels).item();
+            double training = model.trainingLoss(ids, mask, pixels, labels).item();
+            assertThat(Double.doubleToLongBits(training)).isEqualTo(Double.doubleToLongBits(full));
+        }
+    }
+
+    /** Every gradient the fixture stores (10 of them) against the model's. */
+    private static void assertGradientsMatch(LlavaForConditionalGeneration model, ReferenceTensors ref) {
+        List<String> grads = ref.names().stream().filter(n -> n.startsWith("grad.")).toList();
+        assertThat(grads).hasSize(10);
+        for (String g : grads) {
+            String name = g.substring("grad.".length());
+            Parameter p = model.parameter(name);
+            assertThat(p).as("parameter %s", name).isNotNull();
+            assertThat(p.value().grad()).as("gradient of %s", name).isNotNull();
+            double err = ReferenceTensors.relErr(p.value().grad().toFloatArray(), ref.floats(g));
+            System.out.printf("tiny-llava %s rel err %.3g%n", g, err);
+            assertThat(err).as(g).isLessThan(TOL);
         }
     }
 
