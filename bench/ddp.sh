@@ -4,7 +4,8 @@
 #
 #   jtuner:  org.jtuner.bench.DdpStepBench under `mpirun -np 2` (Open MPI; gradients all-reduced over MPI per
 #            parameter after the backward, then clipping by the global norm and AdamW; ZERO=1 uses ZeRO-1's sharded
-#            AdamW), and one plain process for 1 rank
+#            AdamW), and one plain process for 1 rank; the loss is jtuner's training loss, whose LM head runs only at
+#            the 128 of 192 positions per row that predict a label (PyTorch, as transformers, computes all 192)
 #   pytorch: bench/torch_llava_ddp.py, DDP with the gloo backend (Debian's torch 1.13; gradients averaged in buckets
 #            during the backward), two processes on 127.0.0.1; one plain process (no DDP) for 1 rank
 #   Each rank trains its own batch of 8 x (64 image + 128 text) tokens (medium), so 2 ranks train twice the tokens
@@ -14,7 +15,8 @@
 # Needs: JDK 25 (bin/java-env), Maven, Open MPI (bin/setup-mpi installs it), Debian's torch:
 #     apt-get install python3-torch libopenblas0-pthread openmpi-bin libopenmpi-dev
 # Usage (from anywhere): bench/ddp.sh [small|medium]      (default medium)
-# Environment: ROUNDS (default 2), STEPS (timed steps per run, default 5), WARMUP, WARMUP_S (untimed steps first,
+# Environment: JTUNER_BIND (core, the default: jtuner's ranks bound as `jtuner train --nproc` binds them; none),
+#              ROUNDS (default 2), STEPS (timed steps per run, default 5), WARMUP, WARMUP_S (untimed steps first,
 #              at least WARMUP steps and WARMUP_S seconds, default 3 and 45: the JIT, see bench/train_cpu.sh),
 #              ZERO (0 or 1, default 0), SKIP_BUILD=1, TORCH_WAIT_POLICY (PASSIVE by default, see bench/train_cpu.sh).
 # Each round runs the four configurations back to back (jtuner first in odd rounds, PyTorch first in even ones); a
@@ -52,15 +54,24 @@ echo "torch side: $("$PYTHON" -c 'import torch; print("torch", torch.__version__
 echo "$KERNELS"
 echo "size $SIZE; rounds $ROUNDS, per run: warm-up >= $WARMUP steps and >= $WARMUP_S s, then $STEPS timed steps; zero $ZERO"
 
+# jtuner's ranks: each bound to its share of the processors, as `jtuner train --nproc 2` launches them (LocalMpirun);
+# PyTorch's: unbound, as torchrun starts them (bound to one core each, the 2-rank step was slower here: gloo's
+# threads then share the core that computes; 3855 vs 3683 ms).
+JTUNER_BIND=${JTUNER_BIND:-core}
+if [[ $JTUNER_BIND == none ]]; then JTUNER_BINDING=(--bind-to none)
+else JTUNER_BINDING=(--use-hwthread-cpus --map-by "slot:PE=$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))" --bind-to hwthread); fi
+echo "binding: jtuner ranks ${JTUNER_BINDING[*]} (JTUNER_BIND=$JTUNER_BIND); pytorch ranks unbound"
+
 RESULTS="$WORK/results.txt"
 BENCH_ARGS=(--steps "$STEPS" --warmup "$WARMUP" --warmup-s "$WARMUP_S" "$SIZE")
 JAVA=(java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Djtuner.threads=1
       -cp "$CP" org.jtuner.bench.DdpStepBench --zero "$ZERO" "${BENCH_ARGS[@]}")
 run_jtuner() {
   if [[ $1 == 1 ]]; then "${JAVA[@]}" 2>&1; else
-    # mpi_yield_when_idle: a rank waiting in a collective yields its core instead of spinning on it, as gloo's
-    # socket waits do (on a machine that other processes share, a spinning rank slows the rank it waits for)
-    mpirun --allow-run-as-root --oversubscribe --bind-to none --mca mpi_yield_when_idle 1 -np "$1" \
+    # Bound as `jtuner train --nproc` binds its ranks (JTUNER_BIND=none leaves them unbound). mpi_yield_when_idle:
+    # a rank waiting in a collective yields its core instead of spinning on it, as gloo's socket waits do (on a
+    # machine that other processes share, a spinning rank slows the rank it waits for).
+    mpirun --allow-run-as-root --oversubscribe "${JTUNER_BINDING[@]}" --mca mpi_yield_when_idle 1 -np "$1" \
       -x OMP_NUM_THREADS "${JAVA[@]}" 2>&1
   fi | grep -v 'Using incubator modules' | sed "s/^/round $round /" | tee -a "$RESULTS"
 }

@@ -10,6 +10,8 @@
 #   medium: image 112, patch 14, ViT 256 x 6 layers (8 heads, MLP 1024); projector 256->512->512; Llama 512 x 8 layers
 #           (8 heads, 4 kv heads, MLP 1376), vocab 8192; batch 8 x (64 image + 128 text tokens) = 1536 tokens
 #   Labels are random ids at the text positions and -100 at the image positions; tokens/s = batch x sequence / step.
+#   jtuner computes its training loss as `jtuner train` does: the LM head runs only at the positions that predict a
+#   label (small 64 of 128 per row, medium 128 of 192); PyTorch, as transformers does, computes every position's logits.
 #
 # Needs: JDK 25 (found by bin/java-env) and Maven (the script builds jtuner-bench and what it depends on); for the
 # PyTorch side the system Python with Debian's torch 1.13 and the pthread OpenBLAS it runs its F32 matmuls on:
