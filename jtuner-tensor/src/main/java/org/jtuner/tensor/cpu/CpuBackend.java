@@ -8,7 +8,10 @@ import static org.jtuner.tensor.cpu.ElementwiseKernels.set;
 
 import java.lang.foreign.MemorySegment;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
@@ -519,8 +522,25 @@ public final class CpuBackend implements Backend {
     public double sumOfSquares(Tensor x) {
         MemorySegment s = x.segment();
         long n = x.numel();
+        // In double, as before, a double vector's worth of floats at a time (two accumulators, the lanes added in
+        // a fixed order at the end, so the result does not depend on how the JIT reduces a vector).
+        VectorSpecies<Double> ds = DoubleVector.SPECIES_PREFERRED;
+        VectorSpecies<Float> fs = VectorSpecies.of(float.class, VectorShape.forBitSize(ds.vectorBitSize() / 2));
+        int lanes = ds.length();
+        DoubleVector acc0 = DoubleVector.zero(ds), acc1 = acc0;
+        long i = 0;
+        for (; i + 2L * lanes <= n; i += 2L * lanes) {
+            DoubleVector a = (DoubleVector) FloatVector.fromMemorySegment(fs, s, i << 2, ElementwiseKernels.LE)
+                    .convertShape(VectorOperators.F2D, ds, 0);
+            DoubleVector b = (DoubleVector) FloatVector.fromMemorySegment(fs, s, (i + lanes) << 2, ElementwiseKernels.LE)
+                    .convertShape(VectorOperators.F2D, ds, 0);
+            acc0 = a.fma(a, acc0);
+            acc1 = b.fma(b, acc1);
+        }
+        double[] partial = acc0.add(acc1).toArray();
         double total = 0;
-        for (long i = 0; i < n; i++) {
+        for (double p : partial) total += p;
+        for (; i < n; i++) {
             double v = get(s, i);
             total += v * v;
         }
