@@ -22,7 +22,9 @@
 # Each round runs the four configurations back to back (jtuner first in odd rounds, PyTorch first in even ones); a
 # figure is the best round's median step, the same rule on both sides. PyTorch runs on the best correct OpenBLAS
 # kernel for this CPU (bench/openblas-core.sh); the "kernels:" line says which kernel each side used.
-# The last line is: "ddp tokens/s jtuner/pytorch at 2x1: R (scaling 1x1->2x1: jtuner E1 pytorch E2)".
+# Before it, a line puts both sides against the bound: per-rank model FLOP/s (org.jtuner.bench.StepFlops: the step as transformers
+# computes it) as a share of one core's measured FMA peak. The last line is:
+# "ddp tokens/s jtuner/pytorch at 2x1: R (scaling 1x1->2x1: jtuner E1 pytorch E2)".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bin/java-env
@@ -97,7 +99,9 @@ awk '
   $1 == "round" && ($3 == "jtuner-ddp" || $3 == "pytorch-ddp") {
     side = $3; w = $6; tps = $10 + 0
     if (tps > best[side, w]) { best[side, w] = tps; ms[side, w] = $8 }
+    if ($(NF - 1) == "model_gflop") gflop = $NF
   }
+  $1 == "round" && $3 == "jtuner-peak" && $5 > peak { peak = $5 }
   END {
     printf "%-8s %16s %16s %8s\n", "ranks", "jtuner tok/s", "pytorch tok/s", "ratio"
     for (w = 1; w <= 2; w++) {
@@ -109,5 +113,11 @@ awk '
     ej = (j1 > 0 && j2 > 0) ? sprintf("%.2f", j2 / (2 * j1)) : "n/a"
     ep = (p1 > 0 && p2 > 0) ? sprintf("%.2f", p2 / (2 * p1)) : "n/a"
     r = (j2 > 0 && p2 > 0) ? sprintf("%.2f", j2 / p2) : "n/a"
+    # the bound: per-rank model FLOP/s (the step as transformers computes it, the same count for both sides) against
+    # one core'"'"'s measured multiply-add peak; jtuner computes fewer FLOPs (no logits where no label is predicted)
+    if (gflop > 0 && peak > 0 && j2 > 0 && p2 > 0) {
+      fj = gflop / (ms["jtuner-ddp", 2] / 1000); fp = gflop / (ms["pytorch-ddp", 2] / 1000)
+      printf "model FLOP/s per rank at 2x1 (%.1f GFLOP per rank and step): jtuner %.1f GFLOP/s = %.0f%% of one core'"'"'s FMA peak (%.1f GFLOP/s, measured), pytorch %.1f = %.0f%%; a ratio of 1.3 needs jtuner at %.0f%%\n", gflop, fj, 100 * fj / peak, peak, fp, 100 * fp / peak, 130 * fp / peak
+    }
     print "ddp tokens/s jtuner/pytorch at 2x1: " r " (scaling 1x1->2x1: jtuner " ej " pytorch " ep ")"
   }' "$RESULTS"

@@ -26,8 +26,9 @@ import org.jtuner.tensor.dist.RankGuard;
  *
  * <p>Usage: {@code mpirun -np N java ... DdpStepBench [--steps N] [--warmup W] [--warmup-s S] [--zero 0|1] [small|medium]}.
  * Rank 0 prints {@code jtuner-ddp <size> world <n> step_ms <median> tokens_per_s <global> allreduce_ms <median>
- * loss <first>..<last> threads <t> warmup <steps> steps <all>}: a step's time is the slowest rank's, tokens/s counts
- * every rank's batch.
+ * loss <first>..<last> threads <t> warmup <steps> steps <all> model_gflop <per rank and step>}: a step's time is the
+ * slowest rank's, tokens/s counts every rank's batch, model_gflop is {@link StepFlops#modelFlops}. One rank also prints
+ * {@code jtuner-peak fma_gflops <one core's F32 multiply-add peak>} ({@link StepFlops#fmaPeakGflops}).
  */
 public final class DdpStepBench {
     public static void main(String[] args) {
@@ -124,9 +125,11 @@ public final class DdpStepBench {
             StringBuilder all = new StringBuilder();
             for (double d : total) all.append(all.isEmpty() ? "" : ",").append(String.format(Locale.ROOT, "%.0f", d));
             System.out.printf(Locale.ROOT, "jtuner-ddp %s world %d step_ms %.1f tokens_per_s %.1f allreduce_ms %.1f "
-                            + "loss %.4f..%.4f zero %d threads %d warmup %d steps %s%n", z.name(), world, ms,
+                            + "loss %.4f..%.4f zero %d threads %d warmup %d steps %s model_gflop %.3f%n", z.name(), world, ms,
                     (double) world * b * t / (ms / 1000), TrainStepBench.median(comm), firstLoss, lastLoss,
-                    zero, Parallel.threads(), warmup, all);
+                    zero, Parallel.threads(), warmup, all, StepFlops.modelFlops(z) / 1e9);
+            // alone on the machine's core (the other ranks have finished): what one core can do at most
+            if (world == 1) System.out.printf(Locale.ROOT, "jtuner-peak fma_gflops %.1f%n", StepFlops.fmaPeakGflops());
             System.out.flush();
         }
     }
