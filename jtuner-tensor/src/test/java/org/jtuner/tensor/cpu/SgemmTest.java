@@ -246,6 +246,15 @@ class SgemmTest {
         }
     }
 
+    /** The register tile is the one this JVM was told to use (the build runs this class on both tiles). */
+    @Test
+    void registerTileIsTheConfiguredOne() {
+        boolean narrow = "6x2".equals(System.getProperty("jtuner.sgemm.tile")) || Sgemm.VL < 16;
+        assertThat(Sgemm.MR).isEqualTo(narrow ? 6 : 4);
+        assertThat(Sgemm.NR).isEqualTo((narrow ? 2 : 4) * Sgemm.VL);
+        System.out.printf("SgemmTest: register tile %d x %d floats%n", Sgemm.MR, Sgemm.NR);
+    }
+
     @Test
     void zeroSizes() {
         try (Arena arena = Arena.ofShared()) {
