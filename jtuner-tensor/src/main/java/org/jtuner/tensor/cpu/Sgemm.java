@@ -12,19 +12,20 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Single-precision matrix multiply on the CPU: a register-tiled Vector API micro-kernel over packed panels.
  *
- * <p>Micro-kernel: a 6×32 tile of C (12 zmm accumulators with AVX-512; 6×16 with 256-bit vectors) stays in
- * registers while k advances: per step, two vector loads of packed B, six broadcasts of A, twelve FMAs. On the
- * 2-core EPYC (Zen 4) build machine it runs at ~113 GFLOP/s per core, 98% of the measured FMA peak.
+ * <p>Micro-kernel: a register tile of C stays in registers while k advances. With 512-bit vectors it is 4×64 (16 zmm
+ * accumulators; per step four vector loads of packed B, four broadcasts of A, sixteen FMAs), over A panels packed
+ * p-major; on the 2-core EPYC (Zen 4) build machine that kernel runs at ~113 GFLOP/s per core on L2-resident panels,
+ * about 98% of the measured FMA peak. With narrower vectors (AVX2: 16 registers) it is 6×(2 vectors), 12
+ * accumulators.
  *
  * <p>Packing: op(B) is packed once per call into NR-wide panels, KC-deep slices of k at a time ({@code p*NR + j}
  * inside a panel), in a buffer the threads share; a transposed B is transposed here (16×16 register transposes with
- * two-vector selects). A is packed per work unit into MR-row panels, row-major when it is stored m×k (plain row
- * copies: the kernel broadcasts from six rows) or p-major when it is stored k×m ({@code p*MR + i}: one vector load
- * per step), so A is never transposed.
- * Edge panels of B are zero-padded and edge tiles written back with masks; rows past the end of A's last panel hold
- * stale values whose results are never stored.
+ * two-vector selects). A is packed per work unit into MR-row panels: p-major ({@code p*MR + i}) when it is stored
+ * k×m (MR consecutive floats of a stored row are one step) and, with the 4-row tile, also when it is stored m×k
+ * (four rows transposed by zips); with the 6-row tile a stored m×k A is packed row-major (plain row copies, the
+ * kernel broadcasts from six rows). A is never transposed as a whole.
  *
- * <p>Blocking: KC = 512 (an A panel, 12 KiB, stays in L1 during a sweep; C is read and written k/KC times), NC = 256
+ * <p>Blocking: KC = 512 (an A panel, 8 or 12 KiB, stays in L1 during a sweep; C is read and written k/KC times), NC = 256
  * (the 512 KiB KC×NC block of packed B stays in L2 while a unit's A panels sweep it).
  *
  * <p>Threading (one {@link Parallel#forRange} per call): the threads first take B-packing jobs, then runs of row
@@ -43,8 +44,8 @@ public final class Sgemm {
     /**
      * The register tile: 4 rows × 4 vectors with 512-bit vectors (16 accumulators of the 32 registers; a broadcast
      * of A feeds 4 FMAs), else 6 rows × 2 vectors (12 of AVX2's 16). On the build machine (Zen 4) the 4×4 kernel
-     * runs ~8% faster than the 6×2 one (113 against 105 GFLOP/s on L2-resident panels, interleaved in one JVM).
-     * {@code -Djtuner.sgemm.tile=6x2} picks the other one (the tests run both).
+     * over p-major panels ran at ~113 GFLOP/s against ~104 for the 6×2 kernel over row-major panels (L2-resident
+     * panels, interleaved in one JVM). {@code -Djtuner.sgemm.tile=6x2} picks the other one (the tests run both).
      */
     static final boolean WIDE_TILE = VL >= 16 && !"6x2".equals(System.getProperty("jtuner.sgemm.tile"));
     /** Rows of the register tile (the kernels are written out for 4 and 6). */
