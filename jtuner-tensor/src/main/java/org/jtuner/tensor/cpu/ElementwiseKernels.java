@@ -127,13 +127,15 @@ final class ElementwiseKernels {
             case RELU -> v.max(0f);
             case SILU -> v.mul(sigmoid(v));
             case QUICK_GELU -> v.mul(sigmoid(v.mul(1.702f)));
-            case GELU -> v.mul(VectorMath.normalCdf(v, null));
-            case GELU_TANH -> {
-                // 0.5·x·(1 + tanh y) = x·σ(2y): no cancellation of 1 + tanh y for negative x
-                FloatVector c = v.max(-20f).min(20f); // beyond ±20, σ(2y) is 0 or 1 in float
-                yield v.mul(sigmoid(c.add(c.mul(c).mul(c).mul(0.044715f)).mul((float) (2 * Math.sqrt(2 / Math.PI)))));
-            }
+            case GELU -> v.mul(VectorMath.normalCdf(v));
+            case GELU_TANH -> geluTanh(v);
         };
+    }
+
+    /** 0.5·x·(1 + tanh y) = x·σ(2y), y = c·(x + 0.044715·x³): no cancellation of 1 + tanh y for negative x. */
+    private static FloatVector geluTanh(FloatVector v) {
+        FloatVector c = v.max(-20f).min(20f); // beyond ±20, σ(2y) is 0 or 1 in float
+        return v.mul(sigmoid(c.add(c.mul(c).mul(c).mul(0.044715f)).mul((float) (2 * Math.sqrt(2 / Math.PI)))));
     }
 
     /** log on vectors; lanes outside the polynomial's domain (0, negatives, subnormals, inf, NaN) go to Math.log. */
@@ -152,60 +154,71 @@ final class ElementwiseKernels {
      * apart, so that small derivatives keep their relative accuracy.
      */
     private static FloatVector derivativeVector(Unary op, FloatVector x) {
-        FloatVector one = FloatVector.broadcast(S, 1f);
+        // one small call per case: this method must stay small for the JIT to inline it into the loops (a vector
+        // that crosses a call that is not inlined is boxed, which costs more than the arithmetic)
         return switch (op) {
             case NEG -> FloatVector.broadcast(S, -1f);
             case EXP -> VectorMath.exp(x);
-            case LOG -> one.div(x);
+            case LOG -> FloatVector.broadcast(S, 1f).div(x);
             case SQRT -> FloatVector.broadcast(S, 0.5f).div(x.sqrt());
             case RSQRT -> FloatVector.broadcast(S, -0.5f).div(x.mul(x.sqrt()));
             case SQUARE -> x.add(x);
-            case ABS -> FloatVector.zero(S).blend(1f, x.compare(VectorOperators.GT, 0f)).blend(-1f, x.compare(VectorOperators.LT, 0f))
-                    .blend(x, x.test(VectorOperators.IS_NAN));
-            case TANH -> {
-                FloatVector e = VectorMath.exp(x.abs().mul(-2f));
-                FloatVector d = one.add(e);
-                yield e.mul(4f).div(d.mul(d));
-            }
-            case SIGMOID -> {
-                FloatVector e = VectorMath.exp(x.abs().neg());
-                FloatVector d = one.add(e);
-                yield e.div(d.mul(d));
-            }
+            case ABS -> absDerivative(x);
+            case TANH -> tanhDerivative(x);
+            case SIGMOID -> sigmoidDerivative(x);
             case RELU -> FloatVector.zero(S).blend(1f, x.compare(VectorOperators.GT, 0f));
             case SILU -> siluFamilyDerivative(x, 1f);
             case QUICK_GELU -> siluFamilyDerivative(x, 1.702f);
-            case GELU -> {
-                FloatVector[] density = new FloatVector[1];
-                FloatVector cdf = VectorMath.normalCdf(x, density);
-                yield x.max(-20f).min(20f).fma(density[0], cdf); // Φ(x) + x·φ(x)
-            }
-            case GELU_TANH -> {
-                // 0.5·(1 + tanh y) = σ(2y) and 1 - tanh² y = 4·σ(2y)·σ(-2y), with y = c·(x + 0.044715·x³)
-                float c = (float) Math.sqrt(2 / Math.PI);
-                FloatVector xc = x.max(-20f).min(20f); // beyond ±20 the derivative is 0 or 1 in float
-                FloatVector x2 = xc.mul(xc);
-                FloatVector y2 = xc.add(x2.mul(xc).mul(0.044715f)).mul(2 * c);
-                FloatVector[] sm = sigmoidPair(y2);
-                FloatVector slope = x2.fma(FloatVector.broadcast(S, 3 * 0.044715f), one).mul(xc).mul(2 * c);
-                yield sm[0].mul(slope.fma(sm[1], one));
-            }
+            case GELU -> VectorMath.geluDerivative(x);
+            case GELU_TANH -> geluTanhDerivative(x);
         };
+    }
+
+    /** sign(x), NaN for NaN. */
+    private static FloatVector absDerivative(FloatVector x) {
+        return FloatVector.zero(S).blend(1f, x.compare(VectorOperators.GT, 0f)).blend(-1f, x.compare(VectorOperators.LT, 0f))
+                .blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /** 1 - tanh²(x) = 4e/(1+e)², e = exp(-2|x|). */
+    private static FloatVector tanhDerivative(FloatVector x) {
+        FloatVector e = VectorMath.exp(x.abs().mul(-2f));
+        FloatVector d = e.add(1f);
+        return e.mul(4f).div(d.mul(d));
+    }
+
+    /** σ(x)·(1 - σ(x)) = e/(1+e)², e = exp(-|x|). */
+    private static FloatVector sigmoidDerivative(FloatVector x) {
+        FloatVector e = VectorMath.exp(x.abs().neg());
+        FloatVector d = e.add(1f);
+        return e.div(d.mul(d));
+    }
+
+    /**
+     * With y = c·(x + 0.044715·x³): 0.5·(1 + tanh y) = σ(2y) and 1 - tanh² y = 4·σ(2y)·σ(-2y), so the derivative
+     * is σ(2y)·(1 + 2c·x·(1 + 3·0.044715·x²)·σ(-2y)).
+     */
+    private static FloatVector geluTanhDerivative(FloatVector x) {
+        float c = (float) Math.sqrt(2 / Math.PI);
+        FloatVector xc = x.max(-20f).min(20f); // beyond ±20 the derivative is 0 or 1 in float
+        FloatVector x2 = xc.mul(xc);
+        FloatVector y2 = xc.add(x2.mul(xc).mul(0.044715f)).mul(2 * c);
+        FloatVector slope = x2.fma(FloatVector.broadcast(S, 3 * 0.044715f), FloatVector.broadcast(S, 1f)).mul(xc).mul(2 * c);
+        return sigmoidTimesOnePlus(y2, slope);
     }
 
     /** d/dx [x·σ(a·x)] = σ(z)·(1 + z·σ(-z)) with z = a·x. */
     private static FloatVector siluFamilyDerivative(FloatVector x, float a) {
         FloatVector z = x.mul(a).max(-100f).min(100f); // beyond ±100 σ is exactly 0 or 1 in float
-        FloatVector[] sm = sigmoidPair(z);
-        return sm[0].mul(z.fma(sm[1], FloatVector.broadcast(S, 1f)));
+        return sigmoidTimesOnePlus(z, z);
     }
 
-    /** {σ(z), σ(-z)}, each with full relative accuracy (no 1 - σ cancellation). */
-    private static FloatVector[] sigmoidPair(FloatVector z) {
+    /** σ(z)·(1 + slope·σ(-z)), σ(z) and σ(-z) = 1 - σ(z) each with full relative accuracy (no 1 - σ cancellation). */
+    private static FloatVector sigmoidTimesOnePlus(FloatVector z, FloatVector slope) {
         FloatVector e = VectorMath.exp(z.abs().neg());
-        FloatVector p = FloatVector.broadcast(S, 1f).div(e.add(1f)), q = e.mul(p);
+        FloatVector p = FloatVector.broadcast(S, 1f).div(e.add(1f)), q = e.mul(p); // σ(|z|), σ(-|z|)
         var negative = z.compare(VectorOperators.LT, 0f);
-        return new FloatVector[] {p.blend(q, negative), q.blend(p, negative)};
+        return p.blend(q, negative).mul(slope.fma(q.blend(p, negative), FloatVector.broadcast(S, 1f)));
     }
 
     static FloatVector sigmoid(FloatVector v) {

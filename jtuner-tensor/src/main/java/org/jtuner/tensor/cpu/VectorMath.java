@@ -79,16 +79,31 @@ final class VectorMath {
     }
 
     /**
-     * The standard normal distribution function Φ(x) = ½·erfc(-x/√2) and, in {@code density}, the density
-     * φ(x) = exp(-x²/2)/√(2π), both to a relative error of about 3e-7 (also deep in the lower tail). erfc is
-     * Numerical Recipes' erfcc (a Chebyshev fit, relative error under 1.2e-7 for all arguments ≥ 0). x² is split
-     * into its float value and rounding error (fma) so that exp(-x²/2) keeps full relative accuracy for large |x|.
+     * The standard normal distribution function Φ(x) = ½·erfc(-x/√2), to a relative error of about 3e-7 (also deep
+     * in the lower tail). erfc is Numerical Recipes' erfcc (a Chebyshev fit, relative error under 1.2e-7 for all
+     * arguments ≥ 0). x² is split into its float value and rounding error (fma) so that exp(-x²/2) keeps full
+     * relative accuracy for large |x|.
      */
-    static FloatVector normalCdf(FloatVector x, FloatVector[] density) {
+    static FloatVector normalCdf(FloatVector x) {
         FloatVector c = x.max(-20f).min(20f); // beyond ±20 Φ is 0 or 1 and φ is 0 in float
         FloatVector xx = c.mul(c);
         FloatVector xl = c.fma(c, xx.neg()); // c² = xx + xl exactly
-        FloatVector gauss = exp(xx.mul(-0.5f)); // exp(-xx/2); the factor exp(-xl/2) is applied below
+        return normalCdf(c, exp(xx.mul(-0.5f)), xl);
+    }
+
+    /** d/dx [x·Φ(x)] = Φ(x) + x·φ(x), φ(x) = exp(-x²/2)/√(2π), accurate as {@link #normalCdf(FloatVector)}. */
+    static FloatVector geluDerivative(FloatVector x) {
+        FloatVector c = x.max(-20f).min(20f);
+        FloatVector xx = c.mul(c);
+        FloatVector xl = c.fma(c, xx.neg());
+        FloatVector gauss = exp(xx.mul(-0.5f)); // exp(-c²/2) = gauss·exp(-xl/2) ≈ gauss·(1 - xl/2), |xl| tiny
+        FloatVector density = gauss.mul(xl.fma(FloatVector.broadcast(S, -0.5f), FloatVector.broadcast(S, 1f)))
+                .mul((float) (1 / Math.sqrt(2 * Math.PI)));
+        return c.fma(density, normalCdf(c, gauss, xl));
+    }
+
+    /** Φ(c) given gauss = exp(-xx/2) and xl, where c² = xx + xl. */
+    private static FloatVector normalCdf(FloatVector c, FloatVector gauss, FloatVector xl) {
         FloatVector t = FloatVector.broadcast(S, 1f).div(c.abs().mul(0.5f * INV_SQRT2).add(1f));
         FloatVector p = FloatVector.broadcast(S, 0.17087277f);
         p = p.fma(t, FloatVector.broadcast(S, -0.82215223f));
@@ -100,12 +115,8 @@ final class VectorMath {
         p = p.fma(t, FloatVector.broadcast(S, 0.37409196f));
         p = p.fma(t, FloatVector.broadcast(S, 1.00002368f));
         p = p.fma(t, FloatVector.broadcast(S, -1.26551223f));
-        FloatVector erfc = t.mul(gauss).mul(exp(xl.fma(FloatVector.broadcast(S, -0.5f), p))); // erfc(|x|/√2)
-        FloatVector half = erfc.mul(0.5f);
-        if (density != null) {
-            density[0] = gauss.mul(xl.fma(FloatVector.broadcast(S, -0.5f), FloatVector.broadcast(S, 1f)))
-                    .mul((float) (1 / Math.sqrt(2 * Math.PI)));
-        }
+        // erfc(|c|/√2) = t·exp(-c²/2 + p) = t·gauss·exp(p - xl/2)
+        FloatVector half = t.mul(gauss).mul(exp(xl.fma(FloatVector.broadcast(S, -0.5f), p))).mul(0.5f);
         return FloatVector.broadcast(S, 1f).sub(half).blend(half, c.compare(VectorOperators.LT, 0f));
     }
 

@@ -77,7 +77,7 @@ public final class KernelAB {
 
     /** Median milliseconds of {@code reps} runs, old and new interleaved so that both see the same machine load. */
     static void ab(String what, int reps, Body old, Body now) {
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 40; i++) { // warm-up: both versions compiled by C2 before timing
             old.run();
             now.run();
         }
