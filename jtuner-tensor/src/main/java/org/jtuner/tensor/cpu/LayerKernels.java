@@ -7,6 +7,7 @@ import static org.jtuner.tensor.cpu.ElementwiseKernels.get;
 import static org.jtuner.tensor.cpu.ElementwiseKernels.set;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -239,6 +240,8 @@ final class LayerKernels {
         int batches = rows / rowsPerBatch;
         boolean[] keep = null;
         int[] firstKept = new int[batches]; // per batch, the first key not padded (width when none)
+        int[] firstPadded = new int[batches]; // per batch, the first padded key (width when none)
+        Arrays.fill(firstPadded, width);
         if (keyMask != null) {
             keep = new boolean[keyMask.length];
             for (int b = 0; b < batches; b++) {
@@ -246,6 +249,7 @@ final class LayerKernels {
                 for (int j = width - 1; j >= 0; j--) {
                     keep[b * width + j] = keyMask[b * width + j] != 0;
                     if (keep[b * width + j]) firstKept[b] = j;
+                    else firstPadded[b] = j;
                 }
             }
         }
@@ -265,18 +269,20 @@ final class LayerKernels {
                     for (; j < width; j++) set(y, o + j, 1f / width);
                     continue;
                 }
+                int clear = Math.min(limit, firstPadded[b]); // keys [0, clear) are all visible: no mask needed there
                 FloatVector acc = none;
                 int j = 0;
                 for (; j < full && j < limit; j += S.length()) {
                     FloatVector z = FloatVector.fromMemorySegment(S, x, (long) (o + j) << 2, LE).mul(scale);
-                    acc = acc.max(z.blend(none, visible(kept, kb, j, limit).not()));
+                    acc = acc.max(j + S.length() <= clear ? z : z.blend(none, visible(kept, kb, j, limit).not()));
                 }
                 float m = acc.reduceLanes(VectorOperators.MAX);
                 for (j = full; j < limit; j++) if (kept == null || kept[kb + j]) m = Math.max(m, get(x, o + j) * scale);
                 FloatVector mv = FloatVector.broadcast(S, m), sum = FloatVector.zero(S);
                 for (j = 0; j < full && j < limit; j += S.length()) {
                     FloatVector z = FloatVector.fromMemorySegment(S, x, (long) (o + j) << 2, LE).mul(scale);
-                    FloatVector e = VectorMath.exp(z.sub(mv)).blend(0f, visible(kept, kb, j, limit).not());
+                    FloatVector e = VectorMath.exp(z.sub(mv));
+                    if (j + S.length() > clear) e = e.blend(0f, visible(kept, kb, j, limit).not());
                     e.intoMemorySegment(y, (long) (o + j) << 2, LE);
                     sum = sum.add(e);
                 }
