@@ -79,10 +79,10 @@ final class VectorMath {
     }
 
     /**
-     * The standard normal distribution function Φ(x) = ½·(1 + erf(x/√2)) = ½·erfc(-x/√2), to a relative error of
-     * about 5e-7 (also deep in the lower tail). For -1/√2 < x < √2, Cephes' erff polynomial; else erfc by Numerical
-     * Recipes' erfcc (a Chebyshev fit, relative error under 1.2e-7 for all arguments ≥ 0), with x² split into its
-     * float value and rounding error (fma) so that exp(-x²/2) keeps full relative accuracy for large |x|.
+     * The standard normal distribution function Φ(x) = ½·erfc(-x/√2), to a relative error of about 3e-7 (also deep
+     * in the lower tail). erfc is Numerical Recipes' erfcc (a Chebyshev fit, relative error under 1.2e-7 for all
+     * arguments ≥ 0). x² is split into its float value and rounding error (fma) so that exp(-x²/2) keeps full
+     * relative accuracy for large |x|.
      */
     static FloatVector normalCdf(FloatVector x) {
         FloatVector c = x.max(-20f).min(20f); // beyond ±20 Φ is 0 or 1 and φ is 0 in float
@@ -117,19 +117,7 @@ final class VectorMath {
         p = p.fma(t, FloatVector.broadcast(S, -1.26551223f));
         // erfc(|c|/√2) = t·exp(-c²/2 + p) = t·gauss·exp(p - xl/2)
         FloatVector half = t.mul(gauss).mul(exp(xl.fma(FloatVector.broadcast(S, -0.5f), p))).mul(0.5f);
-        FloatVector tails = FloatVector.broadcast(S, 1f).sub(half).blend(half, c.compare(VectorOperators.LT, 0f));
-        // -½ < u < 1: Φ = ½ + ½·erf(u) with Cephes' erff, u·T(u²) (relative error 1.2e-9 in exact arithmetic), more
-        // accurate there than the erfc form; below u = -½, ½ + ½·erf(u) would cancel, and ½·erfc is the better one
-        FloatVector u = c.mul(INV_SQRT2), z = u.mul(u);
-        FloatVector q = FloatVector.broadcast(S, 7.853861353153693e-5f);
-        q = q.fma(z, FloatVector.broadcast(S, -8.010193625184903e-4f));
-        q = q.fma(z, FloatVector.broadcast(S, 5.188327685732524e-3f));
-        q = q.fma(z, FloatVector.broadcast(S, -2.685381193529856e-2f));
-        q = q.fma(z, FloatVector.broadcast(S, 1.128358514861418e-1f));
-        q = q.fma(z, FloatVector.broadcast(S, -3.761262582423300e-1f));
-        q = q.fma(z, FloatVector.broadcast(S, 1.128379165726710f));
-        FloatVector centre = u.mul(0.5f).fma(q, FloatVector.broadcast(S, 0.5f));
-        return tails.blend(centre, u.compare(VectorOperators.LT, 1f).and(u.compare(VectorOperators.GT, -0.5f)));
+        return FloatVector.broadcast(S, 1f).sub(half).blend(half, c.compare(VectorOperators.LT, 0f));
     }
 
     static FloatVector sigmoid(FloatVector x) {
