@@ -116,6 +116,18 @@ public interface Backend {
     void softmaxBackward(Tensor y, Tensor gy, int width, Tensor gx, boolean log);
 
     /**
+     * Attention probabilities from raw scores in one pass: y = softmax(x · scale) over rows of {@code width} keys,
+     * with masked keys left out. Row r is query i = r % t of batch r / rowsPerBatch; with causal, key j is visible
+     * when j <= i + (width - t); keyMask (I32 [batch, width], 0 = padding) or null hides keys. Masked keys get
+     * probability exactly 0; a row with no visible key gets 1/width for every key (as an additive -1e30 mask does).
+     */
+    void attentionSoftmax(Tensor x, double scale, boolean causal, int t, Tensor keyMask, int rowsPerBatch, int width,
+                          Tensor y);
+
+    /** Gradient of {@link #attentionSoftmax} given its output y: gx = scale · y · (gy - Σ gy·y) per row. */
+    void attentionSoftmaxBackward(Tensor y, Tensor gy, double scale, int width, Tensor gx);
+
+    /**
      * Per row of logits [rows, vocab]: loss[r] = logsumexp - logit[label]; rows whose label is ignoreIndex get 0.
      * lse (per row) is saved for the backward.
      */

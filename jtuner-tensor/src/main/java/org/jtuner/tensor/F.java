@@ -300,33 +300,32 @@ public final class F {
         // The query heads that share a kv head are adjacent, so [B, H, T, D] viewed as [B, Hkv, group·T, D] lets
         // each kv head serve its whole group in one product, with no copy of k and v per query head.
         Tensor grouped = q.reshape(batch, kvHeads, group * t, d);
-        Tensor scores = Ops.affine(Ops.matmul(grouped, false, k, true), scale, 0); // [B, Hkv, group·T, S]
-        Tensor mask = attentionMask(q.device(), batch, t, s, causal, keyMask, group);
-        if (mask != null) scores = Ops.add(scores, mask);
-        Tensor probs = softmax(scores);
+        Tensor scores = Ops.matmul(grouped, false, k, true); // [B, Hkv, group·T, S]
+        Tensor probs = attentionSoftmax(scores, scale, causal, keyMask, t);
         return Ops.matmul(probs, v).reshape(batch, heads, t, d);
     }
 
     /**
-     * An additive mask [B, 1, group·T, S] (0 or a large negative; the T query rows repeated for each query head of a
-     * kv group), or null when nothing is masked.
+     * softmax(scores · scale) over the keys of scores [B, Hkv, group·T, S] (the T query rows repeated for each query
+     * head of a kv group), with the causal rule (query i sees keys j <= i + (S - T)) and the key padding mask applied
+     * on the fly; masked keys get probability 0, a row with no visible key is uniform (as an additive -1e30 mask
+     * gives). One fused op: no scaled copy of the scores and no mask tensor.
      */
-    static Tensor attentionMask(Device device, int batch, int t, int s, boolean causal, Tensor keyMask, int group) {
-        if (!causal && keyMask == null) return null;
-        int[] keep = keyMask == null ? null : keyMask.toIntArray();
-        if (keep != null && keep.length != batch * s) {
-            throw new IllegalArgumentException("attention: key mask " + keyMask.describe() + " does not fit [" + batch + ", " + s + "]");
+    static Tensor attentionSoftmax(Tensor scores, double scale, boolean causal, Tensor keyMask, int t) {
+        int[] ss = scores.shape();
+        int batch = ss[0], s = ss[3];
+        if (keyMask != null && (keyMask.dtype() != DType.I32 || keyMask.numel() != (long) batch * s)) {
+            throw new IllegalArgumentException("attention: key mask " + keyMask.describe() + " does not fit [" + batch + ", "
+                    + s + "] (need I32, 1 = attend, 0 = padding)");
         }
-        float[] m = new float[batch * group * t * s];
-        for (int b = 0; b < batch; b++) {
-            for (int row = 0; row < group * t; row++) {
-                int i = row % t;
-                for (int j = 0; j < s; j++) {
-                    boolean visible = (!causal || j <= i + (s - t)) && (keep == null || keep[b * s + j] != 0);
-                    m[(b * group * t + row) * s + j] = visible ? 0f : -1e30f;
-                }
-            }
-        }
-        return Tensor.of(device, m, batch, 1, group * t, s);
+        Ops.requireSameDevice("attention", scores, keyMask == null ? scores : keyMask);
+        int rowsPerBatch = ss[1] * ss[2];
+        Tensor y = scores.newEmpty(DType.F32, ss);
+        scores.backend().attentionSoftmax(scores, scale, causal, t, keyMask, rowsPerBatch, s, y);
+        return Autograd.record("attentionSoftmax", y, new Tensor[] {scores}, (g, needs) -> {
+            Tensor gx = scores.newEmpty(DType.F32, ss);
+            scores.backend().attentionSoftmaxBackward(y, g, scale, s, gx);
+            return new Tensor[] {gx};
+        });
     }
 }

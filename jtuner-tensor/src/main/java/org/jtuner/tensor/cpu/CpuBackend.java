@@ -471,6 +471,18 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void attentionSoftmax(Tensor x, double scale, boolean causal, int t, Tensor keyMask, int rowsPerBatch,
+                                 int width, Tensor y) {
+        LayerKernels.attentionSoftmax(x.segment(), (float) scale, causal, t, keyMask == null ? null : keyMask.toIntArray(),
+                rowsPerBatch, width, rows(x, width), y.segment());
+    }
+
+    @Override
+    public void attentionSoftmaxBackward(Tensor y, Tensor gy, double scale, int width, Tensor gx) {
+        LayerKernels.attentionSoftmaxBackward(y.segment(), gy.segment(), (float) scale, width, rows(y, width), gx.segment());
+    }
+
+    @Override
     public void crossEntropy(Tensor logits, Tensor labels, int ignoreIndex, int vocab, Tensor loss, Tensor lse) {
         LayerKernels.crossEntropy(logits.segment(), labels.segment(), ignoreIndex, vocab, rows(logits, vocab),
                 loss.segment(), lse.segment());

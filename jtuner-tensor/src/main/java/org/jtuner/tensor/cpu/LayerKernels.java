@@ -7,8 +7,10 @@ import static org.jtuner.tensor.cpu.ElementwiseKernels.get;
 import static org.jtuner.tensor.cpu.ElementwiseKernels.set;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /** Fused row-wise kernels: norms, softmax, cross-entropy, SwiGLU, rotary embedding. One pass per row where possible. */
@@ -221,6 +223,105 @@ final class LayerKernels {
                     }
                     for (; i < width; i++) set(gx, o + i, get(y, o + i) * (get(gy, o + i) - d));
                 }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- attention softmax
+
+    /**
+     * softmax(x · scale) per row with masked keys left out (see Backend#attentionSoftmax). The arithmetic on the
+     * visible keys is that of affine, then adding a 0 / -1e30 mask, then {@link #softmax}, in the same order (whole
+     * vectors, then a scalar tail), so the result is the same bits as that composition; masked keys are skipped
+     * instead of computed to 0, and whole vectors past a causal row's last visible key are not read at all.
+     */
+    static void attentionSoftmax(MemorySegment x, float scale, boolean causal, int t, int[] keyMask, int rowsPerBatch,
+                                 int width, int rows, MemorySegment y) {
+        int batches = rows / rowsPerBatch;
+        boolean[] keep = null;
+        int[] firstKept = new int[batches]; // per batch, the first key not padded (width when none)
+        int[] firstPadded = new int[batches]; // per batch, the first padded key (width when none)
+        Arrays.fill(firstPadded, width);
+        if (keyMask != null) {
+            keep = new boolean[keyMask.length];
+            for (int b = 0; b < batches; b++) {
+                firstKept[b] = width;
+                for (int j = width - 1; j >= 0; j--) {
+                    keep[b * width + j] = keyMask[b * width + j] != 0;
+                    if (keep[b * width + j]) firstKept[b] = j;
+                    else firstPadded[b] = j;
+                }
+            }
+        }
+        final boolean[] kept = keep;
+        int full = width - width % S.length(); // the end of the whole vectors of a row
+        FloatVector none = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        Parallel.forRange(rows, rowGrain(width), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long o = (long) r * width;
+                int b = r / rowsPerBatch, i = r % t;
+                int kb = b * width;
+                int limit = causal ? Math.max(0, Math.min(width, i + width - t + 1)) : width; // keys [0, limit) pass the causal rule
+                if (firstKept[b] >= limit) { // no visible key: uniform, as softmax of an all -1e30 row
+                    FloatVector u = FloatVector.broadcast(S, 1f / width);
+                    int j = 0;
+                    for (; j < full; j += S.length()) u.intoMemorySegment(y, (long) (o + j) << 2, LE);
+                    for (; j < width; j++) set(y, o + j, 1f / width);
+                    continue;
+                }
+                int clear = Math.min(limit, firstPadded[b]); // keys [0, clear) are all visible: no mask needed there
+                FloatVector acc = none;
+                int j = 0;
+                for (; j < full && j < limit; j += S.length()) {
+                    FloatVector z = FloatVector.fromMemorySegment(S, x, (long) (o + j) << 2, LE).mul(scale);
+                    acc = acc.max(j + S.length() <= clear ? z : z.blend(none, visible(kept, kb, j, limit).not()));
+                }
+                float m = acc.reduceLanes(VectorOperators.MAX);
+                for (j = full; j < limit; j++) if (kept == null || kept[kb + j]) m = Math.max(m, get(x, o + j) * scale);
+                FloatVector mv = FloatVector.broadcast(S, m), sum = FloatVector.zero(S);
+                for (j = 0; j < full && j < limit; j += S.length()) {
+                    FloatVector z = FloatVector.fromMemorySegment(S, x, (long) (o + j) << 2, LE).mul(scale);
+                    FloatVector e = VectorMath.exp(z.sub(mv));
+                    if (j + S.length() > clear) e = e.blend(0f, visible(kept, kb, j, limit).not());
+                    e.intoMemorySegment(y, (long) (o + j) << 2, LE);
+                    sum = sum.add(e);
+                }
+                FloatVector zero = FloatVector.zero(S);
+                for (; j < full; j += S.length()) zero.intoMemorySegment(y, (long) (o + j) << 2, LE);
+                float total = sumLanes(sum);
+                for (j = full; j < width; j++) {
+                    float e = j < limit && (kept == null || kept[kb + j]) ? (float) Math.exp(get(x, o + j) * scale - m) : 0f;
+                    set(y, o + j, e);
+                    total += e;
+                }
+                float inv = 1f / total;
+                // whole vectors past the limit hold zeros only
+                for (j = 0; j < full && j < limit; j += S.length()) FloatVector.fromMemorySegment(S, y, (long) (o + j) << 2, LE).mul(inv).intoMemorySegment(y, (long) (o + j) << 2, LE);
+                for (j = full; j < width; j++) set(y, o + j, get(y, o + j) * inv);
+            }
+        });
+    }
+
+    /** The lanes of keys j .. j + lanes - 1 that are before the causal limit and not padding. */
+    private static VectorMask<Float> visible(boolean[] kept, int kb, int j, int limit) {
+        VectorMask<Float> m = S.indexInRange(j, limit);
+        return kept == null ? m : m.and(VectorMask.fromArray(S, kept, kb + j));
+    }
+
+    /** gx = scale · y · (gy - Σ gy·y), rounded as softmaxBackward followed by affine (the same bits). */
+    static void attentionSoftmaxBackward(MemorySegment y, MemorySegment gy, float scale, int width, int rows, MemorySegment gx) {
+        FloatVector sv = FloatVector.broadcast(S, scale), zero = FloatVector.zero(S);
+        Parallel.forRange(rows, rowGrain(width), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long o = (long) r * width;
+                float d = dot(gy, o, y, o, width);
+                FloatVector dv = FloatVector.broadcast(S, d);
+                int i = 0;
+                for (; i + S.length() <= width; i += S.length()) {
+                    FloatVector.fromMemorySegment(S, y, (long) (o + i) << 2, LE).mul(FloatVector.fromMemorySegment(S, gy, (long) (o + i) << 2, LE).sub(dv))
+                            .fma(sv, zero).intoMemorySegment(gx, (long) (o + i) << 2, LE); // (+ 0: masked keys get +0, as affine gave)
+                }
+                for (; i < width; i++) set(gx, o + i, Math.fma(get(y, o + i) * (get(gy, o + i) - d), scale, 0f));
             }
         });
     }
