@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Forward values and gradients are compared bit for bit (the fused kernel does the same float operations in the
  * same order on the visible keys), and the gradient also against finite differences.
  */
-class AttentionSoftmaxTest {
+public class AttentionSoftmaxTest {
     private Scope scope;
 
     @BeforeEach
@@ -31,7 +31,7 @@ class AttentionSoftmaxTest {
     }
 
     /** The additive mask [B, 1, group·T, S] the old code built: 0 where visible, -1e30 where masked. */
-    static Tensor additiveMask(int batch, int group, int t, int s, boolean causal, int[] keep) {
+    public static Tensor additiveMask(int batch, int group, int t, int s, boolean causal, int[] keep) {
         float[] m = new float[batch * group * t * s];
         for (int b = 0; b < batch; b++) {
             for (int row = 0; row < group * t; row++) {

@@ -55,18 +55,7 @@ public final class KernelAB {
 
     /** F.attentionMask as it was: built on every call. */
     static Tensor oldMask(int batch, int t, int s, boolean causal, Tensor keyMask, int group) {
-        int[] keep = keyMask.toIntArray();
-        float[] m = new float[batch * group * t * s];
-        for (int b = 0; b < batch; b++) {
-            for (int row = 0; row < group * t; row++) {
-                int i = row % t;
-                for (int j = 0; j < s; j++) {
-                    boolean visible = (!causal || j <= i + (s - t)) && (keep == null || keep[b * s + j] != 0);
-                    m[(b * group * t + row) * s + j] = visible ? 0f : -1e30f;
-                }
-            }
-        }
-        return Tensor.of(Device.CPU, m, batch, 1, group * t, s);
+        return org.jtuner.tensor.AttentionSoftmaxTest.additiveMask(batch, group, t, s, causal, keyMask.toIntArray());
     }
 
     // ---------------------------------------------------------------- timing
