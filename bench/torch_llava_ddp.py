@@ -21,7 +21,7 @@ import torch
 import torch.distributed as dist
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_llava_train import IMAGE_TOKEN, LR, MAX_NORM, SIZES, WEIGHT_DECAY, Llava, causal_lm_loss, median  # noqa: E402
+from torch_llava_train import LR, MAX_NORM, SIZES, WEIGHT_DECAY, Llava, causal_lm_loss, median, random_batch  # noqa: E402
 
 
 def main():
@@ -40,13 +40,8 @@ def main():
     torch.manual_seed(0)
     model = Llava(image, patch, v_hid, v_layers, v_heads, v_mlp, hid, layers, heads, kv, mlp, vocab)
     torch.manual_seed(1000 + a.rank)  # each rank its own batch
-    img = (image // patch) ** 2
-    t = img + text
-    ids = torch.randint(0, vocab, (batch, t))
-    ids[:, :img] = IMAGE_TOKEN
-    labels = torch.randint(0, vocab, (batch, t))
-    labels[:, :img] = -100
-    pixels = torch.randn(batch, 3, image, image)
+    t = (image // patch) ** 2 + text
+    ids, labels, pixels = random_batch(a.size)
     # freeze what never reaches the loss (found by one backward), as DDP needs a gradient for every parameter
     causal_lm_loss(model(ids, pixels), labels).backward()
     for p in model.parameters():

@@ -180,18 +180,26 @@ def median(xs):
     return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
-def run(name, min_warmup, warmup_s, steps):
-    image, patch, v_hid, v_layers, v_heads, v_mlp, hid, layers, heads, kv, mlp, vocab, batch, text = SIZES[name]
-    torch.manual_seed(0)
-    model = Llava(image, patch, v_hid, v_layers, v_heads, v_mlp, hid, layers, heads, kv, mlp, vocab)
-    params = list(model.parameters())
+def random_batch(name):
+    """One batch of a size, from torch's current random state: ids (image positions first), labels (-100 at the
+    image positions) and pixel values."""
+    image, patch, _, _, _, _, _, _, _, _, _, vocab, batch, text = SIZES[name]
     img = (image // patch) ** 2
     t = img + text
     ids = torch.randint(0, vocab, (batch, t))
     ids[:, :img] = IMAGE_TOKEN
     labels = torch.randint(0, vocab, (batch, t))
     labels[:, :img] = -100
-    pixels = torch.randn(batch, 3, image, image)
+    return ids, labels, torch.randn(batch, 3, image, image)
+
+
+def run(name, min_warmup, warmup_s, steps):
+    image, patch, v_hid, v_layers, v_heads, v_mlp, hid, layers, heads, kv, mlp, vocab, batch, text = SIZES[name]
+    torch.manual_seed(0)
+    model = Llava(image, patch, v_hid, v_layers, v_heads, v_mlp, hid, layers, heads, kv, mlp, vocab)
+    params = list(model.parameters())
+    t = (image // patch) ** 2 + text
+    ids, labels, pixels = random_batch(name)
     opt = torch.optim.AdamW(params, lr=LR, betas=(0.9, 0.999), eps=1e-8, weight_decay=WEIGHT_DECAY)
     total, fwd, bwd, optim = [], [], [], []
     first = last = float("nan")

@@ -58,14 +58,8 @@ public final class DdpStepBench {
     static void run(ProcessGroup group, TrainStepBench.Size z, int minWarmup, double warmupSeconds, int steps, int zero) {
         int world = group.size();
         Random data = new Random(1000 + group.rank()); // each rank its own batch
-        int b = z.batch(), t = z.sequence(), img = z.imageTokens();
-        int[] ids = new int[b * t], labels = new int[b * t], mask = new int[b * t];
-        for (int k = 0; k < b * t; k++) {
-            int j = k % t;
-            ids[k] = j < img ? TrainStepBench.IMAGE_TOKEN : data.nextInt(z.vocab());
-            labels[k] = j < img ? -100 : data.nextInt(z.vocab());
-            mask[k] = 1;
-        }
+        int b = z.batch(), t = z.sequence();
+        TrainStepBench.Tokens tokens = TrainStepBench.Tokens.random(z, data);
         // the same weights on every rank: the same seed (DDP broadcasts rank 0's instead)
         try (LlavaForConditionalGeneration model = LlavaForConditionalGeneration.create(TrainStepBench.config(z), new Random(0))) {
             model.setTrainable(true);
@@ -74,8 +68,8 @@ public final class DdpStepBench {
             model.namedParameters().forEach((n, p) -> {
                 if (p.trainable()) trainable.put(n, p);
             });
-            Tensor inputIds = Tensor.ofInts(ids, b, t), attentionMask = Tensor.ofInts(mask, b, t);
-            Tensor labelIds = Tensor.ofInts(labels, b, t), pixels = Tensor.randn(data, 1.0, b, 3, z.image(), z.image());
+            Tensor inputIds = Tensor.ofInts(tokens.ids(), b, t), attentionMask = Tensor.ofInts(tokens.mask(), b, t);
+            Tensor labelIds = Tensor.ofInts(tokens.labels(), b, t), pixels = Tensor.randn(data, 1.0, b, 3, z.image(), z.image());
             double[] total = new double[steps], comm = new double[steps];
             double firstLoss = Double.NaN, lastLoss = Double.NaN;
             long started = System.nanoTime();

@@ -107,18 +107,25 @@ public final class TrainStepBench {
         return LlavaConfig.fromJson(json);
     }
 
-    static void run(Size z, int minWarmup, double warmupSeconds, int steps) {
-        Random random = new Random(0);
-        int b = z.batch, t = z.sequence(), img = z.imageTokens();
-        int[] ids = new int[b * t], labels = new int[b * t], mask = new int[b * t];
-        for (int i = 0; i < b; i++) {
-            for (int j = 0; j < t; j++) {
-                int k = i * t + j;
-                ids[k] = j < img ? IMAGE_TOKEN : random.nextInt(z.vocab);
-                labels[k] = j < img ? -100 : random.nextInt(z.vocab);
+    /** A batch's token rows [batch × sequence]: image positions first, then random ids; labels -100 at the images. */
+    record Tokens(int[] ids, int[] labels, int[] mask) {
+        static Tokens random(Size z, Random random) {
+            int n = z.batch * z.sequence(), t = z.sequence(), img = z.imageTokens();
+            int[] ids = new int[n], labels = new int[n], mask = new int[n];
+            for (int k = 0; k < n; k++) {
+                boolean image = k % t < img;
+                ids[k] = image ? IMAGE_TOKEN : random.nextInt(z.vocab);
+                labels[k] = image ? -100 : random.nextInt(z.vocab);
                 mask[k] = 1;
             }
+            return new Tokens(ids, labels, mask);
         }
+    }
+
+    static void run(Size z, int minWarmup, double warmupSeconds, int steps) {
+        Random random = new Random(0);
+        int b = z.batch, t = z.sequence();
+        Tokens tokens = Tokens.random(z, random);
         try (LlavaForConditionalGeneration model = LlavaForConditionalGeneration.create(config(z), random)) {
             model.setTrainable(true);
             model.train(true);
@@ -128,9 +135,9 @@ public final class TrainStepBench {
             });
             long params = 0;
             for (Parameter p : trainable.values()) params += p.value().numel();
-            Tensor inputIds = Tensor.ofInts(ids, b, t);
-            Tensor attentionMask = Tensor.ofInts(mask, b, t);
-            Tensor labelIds = Tensor.ofInts(labels, b, t);
+            Tensor inputIds = Tensor.ofInts(tokens.ids(), b, t);
+            Tensor attentionMask = Tensor.ofInts(tokens.mask(), b, t);
+            Tensor labelIds = Tensor.ofInts(tokens.labels(), b, t);
             Tensor pixels = Tensor.randn(random, 1.0, b, 3, z.image, z.image);
             double[] total = new double[steps], fwd = new double[steps], bwd = new double[steps], opt = new double[steps];
             double firstLoss = Double.NaN, lastLoss = Double.NaN;
