@@ -7,7 +7,8 @@
 # OpenBLAS reports with what the CPU's flags allow; when it is less capable, it times each better kernel the flags
 # allow (OPENBLAS_CORETYPE, one process each) and keeps the fastest whose 512^3 product matches an exact float64 sum.
 #
-# Sets: OPENBLAS_CORETYPE (exported, when a better kernel than OpenBLAS's own pick was found),
+# Sets: OPENBLAS_CORETYPE (exported when a better kernel than OpenBLAS's own pick was found; an inherited one is
+#       unset first unless KEEP_OPENBLAS_CORETYPE=1),
 #       KERNELS ("kernels: pytorch OpenBLAS core X (...); jtuner ..."), which the scripts print beside their figures.
 # Needs: PYTHON (default /usr/bin/python3) with torch; java on the PATH (bin/java-env).
 _ob_python=${PYTHON:-/usr/bin/python3}
